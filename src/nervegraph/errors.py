@@ -1,0 +1,58 @@
+"""Exceptions raised by nervegraph; the CLI turns them into exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class NervegraphError(Exception):
+    """Base class of every error nervegraph raises on purpose."""
+
+
+class InputError(NervegraphError):
+    """An input file is missing, empty or malformed.
+
+    Attributes:
+        path: the offending file (or directory).
+        line: 1-based line of the problem, when known.
+        column: 1-based column of the problem, when known.
+        message: what is wrong, in the parser's words where it gave any.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.column = column
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class QueryError(NervegraphError):
+    """A stored or ad-hoc SPARQL query cannot be found, parsed or run."""
+
+
+class ParameterError(QueryError):
+    """A query parameter is missing, unknown or has an invalid value.
+
+    Attributes:
+        parameter: the name of the offending parameter.
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(message)

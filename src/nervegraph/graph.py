@@ -1,0 +1,252 @@
+"""Load RDF files into one rdflib graph, turning every parser failure into InputError.
+
+``load_graph`` returns a plain :class:`rdflib.Graph` holding the union of all triples
+(quads from ``.nq``/``.trig`` lose their graph name). One graph is what pySHACL and the
+stored queries want, and the model puts everything in the default graph anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import rdflib
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from . import _offline, resources
+from .errors import InputError
+from .prefixes import PREFIXES
+
+log = logging.getLogger(__name__)
+
+#: file suffix -> rdflib parser name
+FORMATS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+_QUAD_FORMATS = {"nquads", "trig"}
+_LINE_FORMATS = {"nt", "nquads"}
+
+
+def new_graph() -> rdflib.Graph:
+    """Return an empty graph with exactly the prefixes of ``prefixes.py`` bound."""
+    graph = rdflib.Graph(bind_namespaces="none")
+    bind_prefixes(graph)
+    return graph
+
+
+def bind_prefixes(graph: rdflib.Graph) -> None:
+    """Bind every prefix of ``prefixes.py`` on ``graph``, replacing clashing bindings."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+
+
+def format_for(path: Path) -> str:
+    """Return the rdflib parser name for ``path``, guessed from its suffix.
+
+    Raises:
+        InputError: the suffix is not one of :data:`FORMATS`.
+    """
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(FORMATS)
+        message = f"unknown RDF file suffix {path.suffix!r} (known: {known})"
+        raise InputError(path, message) from None
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Turn files and directories into the list of RDF files to read.
+
+    A directory contributes every file below it whose suffix is in :data:`FORMATS`,
+    sorted. Order of the arguments is kept; duplicates are dropped.
+
+    Raises:
+        InputError: a path does not exist, or a directory holds no RDF file.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS
+            )
+            if not found:
+                raise InputError(path, "directory contains no RDF files")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            raise InputError(path, "not a regular file")
+        else:
+            raise InputError(path, "no such file or directory")
+    unique: dict[Path, None] = dict.fromkeys(files)
+    return list(unique)
+
+
+def load_graph(
+    paths: Iterable[str | Path] | None = None, *, include_ontology: bool = True
+) -> rdflib.Graph:
+    """Load RDF files into one graph.
+
+    Args:
+        paths: files or directories to read. ``None`` means the bundled graph: the
+            ontology (without the shapes) and every file under ``data/``.
+        include_ontology: when ``paths`` is given, also read the bundled ontology files
+            (not the shapes) first, so that SHACL-SPARQL constraints and queries can see
+            ``rdfs:subPropertyOf`` and friends. Ignored when ``paths`` is ``None``.
+
+    Returns:
+        An :class:`rdflib.Graph` with the union of all triples and the prefixes of
+        ``prefixes.py`` bound.
+
+    Raises:
+        InputError: a file is missing, empty (no triples) or malformed; ``line`` and
+            ``column`` are 1-based when the parser reports a position.
+    """
+    if paths is None:
+        files = resources.default_graph_files()
+        if not files:
+            raise InputError(
+                resources.bundled_dir("data"), "no bundled ontology or data files found"
+            )
+    else:
+        files = expand_paths(paths)
+        if include_ontology:
+            shapes = set(resources.shape_files())
+            ontology = [p for p in resources.ontology_files() if p not in shapes]
+            chosen = {p.resolve() for p in files}
+            files = [p for p in ontology if p.resolve() not in chosen] + files
+        if not files:
+            raise InputError(Path("."), "no input files given")
+    union = new_graph()
+    for path in files:
+        part = parse_file(path)
+        union += part
+    log.info("loaded %d triples from %d files", len(union), len(files))
+    return union
+
+
+def parse_file(path: str | Path) -> rdflib.Graph:
+    """Parse one RDF file into its own graph.
+
+    Raises:
+        InputError: the file is missing, unreadable, not UTF-8, empty or malformed.
+    """
+    path = Path(path)
+    fmt = format_for(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file or directory") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if fmt != "xml":  # an XML declaration may name another encoding
+        _check_utf8(path, raw)
+    if fmt == "json-ld":
+        _check_jsonld(path, raw)
+
+    graph = rdflib.Dataset() if fmt in _QUAD_FORMATS else new_graph()
+    log.debug("parsing %s as %s", path, fmt)
+    try:
+        graph.parse(data=raw, format=fmt, publicID=path.resolve().as_uri())
+    except BadSyntax as exc:
+        line, column = _badsyntax_position(exc)
+        raise InputError(path, exc._why, line=line, column=column) from None
+    except RecursionError:
+        raise InputError(path, "structure nested too deeply to parse") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid text: {exc.reason}") from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
+        raise _parser_error(path, fmt, raw, exc) from None
+
+    if isinstance(graph, rdflib.Dataset):
+        flat = new_graph()
+        for s, p, o, _ in graph.quads((None, None, None, None)):
+            flat.add((s, p, o))
+        graph = flat
+    if len(graph) == 0:
+        raise InputError(path, "file is empty / contains no triples")
+    return graph
+
+
+def _check_utf8(path: Path, raw: bytes) -> None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            path, f"not valid UTF-8 ({exc.reason})", line=line, column=column
+        ) from None
+
+
+def _check_jsonld(path: Path, raw: bytes) -> None:
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg}"
+        raise InputError(path, message, line=exc.lineno, column=exc.colno) from None
+    remote = _offline.remote_jsonld_contexts(document)
+    if remote:
+        raise InputError(
+            path,
+            f"JSON-LD context {remote[0]!r} would be fetched from the network; "
+            "nervegraph reads only self-contained JSON-LD (inline the @context)",
+        )
+
+
+def _badsyntax_position(exc: BadSyntax) -> tuple[int, int | None]:
+    """Return the 1-based (line, column) of a Turtle/TriG syntax error.
+
+    ``BadSyntax.lines`` is the number of newlines before the error, i.e. 0-based (its
+    own message says ``at line lines+1``); ``_i`` is the offset into ``_str``.
+    """
+    line = exc.lines + 1
+    text, offset = getattr(exc, "_str", None), getattr(exc, "_i", None)
+    if not isinstance(text, (str, bytes)) or not isinstance(offset, int):
+        return line, None
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    column = offset - (text.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
+    return line, column
+
+
+def _parser_error(path: Path, fmt: str, raw: bytes, exc: Exception) -> InputError:
+    """Build an InputError from any other parser exception, with a position if we can."""
+    message = str(exc).strip() or type(exc).__name__
+    # SAX (RDF/XML) and json errors carry their position.
+    get_line = getattr(exc, "getLineNumber", None)
+    if callable(get_line):
+        column = exc.getColumnNumber()  # type: ignore[attr-defined]
+        return InputError(
+            path,
+            exc.getMessage() if hasattr(exc, "getMessage") else message,  # type: ignore[attr-defined]
+            line=get_line(),
+            column=column + 1 if isinstance(column, int) else None,
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return InputError(path, exc.msg, line=exc.lineno, column=exc.colno)
+    if fmt in _LINE_FORMATS:
+        # N-Triples/N-Quads errors name no line; the formats are line-based, so find it.
+        line = _first_bad_line(raw, fmt)
+        return InputError(path, message, line=line)
+    return InputError(path, message)
+
+
+def _first_bad_line(raw: bytes, fmt: str) -> int | None:
+    for number, line in enumerate(raw.splitlines(), start=1):
+        try:
+            rdflib.Dataset().parse(data=line + b"\n", format=fmt)
+        except Exception:  # noqa: BLE001 - this is the line the parser refused
+            return number
+    return None
