@@ -1,0 +1,50 @@
+"""Shared fixtures for the nervegraph test suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA = REPO_ROOT / "tests" / "data"
+SOURCE_NAME = "pinched-nerve-muscle-spasms.txt"
+
+
+def source_path() -> Path:
+    """Where the source article is: $NERVEGRAPH_SOURCE, else ../shared/source/ of the repo."""
+    override = os.environ.get("NERVEGRAPH_SOURCE")
+    if override:
+        return Path(override)
+    return REPO_ROOT.parent / "shared" / "source" / SOURCE_NAME
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository checkout (tests always run from a checkout)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """``tests/data``: the small fixtures the tests own."""
+    return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def source_file() -> Path:
+    """Path of the source article; skips the test when it is absent."""
+    path = source_path()
+    if not path.is_file():
+        pytest.skip(
+            f"source article not found at {path} "
+            "(set NERVEGRAPH_SOURCE or put it under ../shared/source/)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def source_text(source_file: Path) -> str:
+    """The source article's text (UTF-8); skips the test when the file is absent."""
+    return source_file.read_text(encoding="utf-8")
