@@ -14,9 +14,10 @@ from nervegraph import resources
 def test_bundled_dir_resolves(name: str, repo_root: Path) -> None:
     directory = resources.bundled_dir(name)
     installed = Path(nervegraph.__file__).resolve().parent / "_bundled" / name
-    assert directory in (installed, repo_root / name)
-    if directory == installed:
-        assert directory.is_dir()
+    if resources.IN_CHECKOUT:
+        assert directory in (installed, repo_root / name)
+    else:
+        assert directory == installed  # never a path next to site-packages
 
 
 def test_installed_copy_matches_checkout(repo_root: Path) -> None:
@@ -55,3 +56,20 @@ def test_data_files_are_found_recursively(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert resources.data_files() == [tmp_path / "data" / "b.ttl", tmp_path / "data/nested/a.ttl"]
     assert resources.ontology_files() == []
     assert resources.shape_files() == []
+
+
+def test_lint_targets_prefer_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # `nervegraph lint --fix` must rewrite the files a developer edits, not installed copies.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "nervegraph"\n')
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "data" / "x").mkdir(parents=True)
+    for rel in ("ontology/a.ttl", "data/x/b.ttl", "data/c.txt"):
+        (tmp_path / rel).write_text("")
+    monkeypatch.chdir(tmp_path / "data")
+    assert resources.checkout_root() == tmp_path
+    assert resources.lint_targets() == [tmp_path / "ontology/a.ttl", tmp_path / "data/x/b.ttl"]
+
+
+def test_other_projects_are_not_a_checkout(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    assert resources.checkout_root(tmp_path) is None
