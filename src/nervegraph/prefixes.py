@@ -1,0 +1,34 @@
+"""The one declaration of every prefix nervegraph uses.
+
+Turtle files, stored queries and serialisers all take their prefixes from here;
+``tests/test_prefixes.py`` fails when a file declares a prefix differently.
+"""
+
+from __future__ import annotations
+
+NG = "https://w3id.org/nervegraph/ontology#"
+NGE = "https://w3id.org/nervegraph/entity/"
+NGQ = "https://w3id.org/nervegraph/qualifier/"
+NGSRC = "https://w3id.org/nervegraph/source/"
+NGST = "https://w3id.org/nervegraph/statement/"
+NGSH = "https://w3id.org/nervegraph/shapes#"
+
+#: prefix -> namespace IRI. Order is the order used when serialising.
+PREFIXES: dict[str, str] = {
+    "ng": NG,
+    "nge": NGE,
+    "ngq": NGQ,
+    "ngsrc": NGSRC,
+    "ngst": NGST,
+    "ngsh": NGSH,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "schema": "https://schema.org/",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
