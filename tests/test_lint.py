@@ -41,6 +41,7 @@ def test_fix_makes_it_canonical_and_keeps_the_graph(messy: Path) -> None:
 
 def test_canonical_form_is_idempotent_and_deterministic(tmp_path: Path) -> None:
     text = canonical_turtle(LINT / "messy.ttl")
+    shapes_text = canonical_turtle(LINT / "shapes-a.ttl")
     again = tmp_path / "again.ttl"
     again.write_text(text, encoding="utf-8")
     assert canonical_turtle(again) == text
@@ -51,13 +52,23 @@ def test_canonical_form_is_idempotent_and_deterministic(tmp_path: Path) -> None:
     )
     for seed in ("1", "2"):
         proc = subprocess.run(
-            [sys.executable, "-c", code, str(LINT / "messy.ttl")],
+            [sys.executable, "-c", code, str(LINT / "shapes-a.ttl")],
             capture_output=True,
             text=True,
             check=True,
             env={"PYTHONHASHSEED": seed, "PATH": ""},
         )
-        assert proc.stdout == text
+        assert proc.stdout == shapes_text
+
+
+def test_blank_nodes_in_any_source_order_give_the_same_text(tmp_path: Path) -> None:
+    # Property shapes are `[ ]` blank nodes; their order must not depend on parse labels.
+    text = canonical_turtle(LINT / "shapes-a.ttl")
+    assert canonical_turtle(LINT / "shapes-b.ttl") == text
+    fixed = tmp_path / "fixed.ttl"
+    fixed.write_text(text, encoding="utf-8")
+    assert canonical_turtle(fixed) == text
+    assert text.count("sh:path") == 3
 
 
 def test_prefixes_come_from_prefixes_py(messy: Path) -> None:

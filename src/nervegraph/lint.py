@@ -5,9 +5,9 @@ and predicates sorted, one statement per line, ``PREFIX`` lines only for namespa
 file uses. The prefixes of ``prefixes.py`` always win; a file's own extra prefixes are
 kept when they clash with neither a name nor an IRI of ``prefixes.py``.
 
-Serialisation is deterministic for graphs without blank nodes other than lists and
-singly-referenced ``[ ]`` nodes (which the model allows only in OWL/SHACL list syntax):
-a blank node used twice would get a generated label that changes between runs.
+The text depends only on the graph, not on the order of the source file: rdflib's
+``canon=True`` relabels blank nodes from the graph structure (``rdflib.compare``) before
+sorting, so ``[ ]`` property shapes and lists come out in the same order on every run.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def canonical_graph_text(graph: rdflib.Graph) -> str:
         if prefix and prefix not in reserved_names and str(iri) not in reserved_iris:
             out.bind(prefix, iri, override=False)
     out += graph
-    text = out.serialize(format="longturtle")
+    # canon=True relabels blank nodes from the graph structure (rdflib.compare), so the
+    # order of `[ ]` objects no longer depends on the random labels of one parse.
+    text = out.serialize(format="longturtle", canon=True)
     return text if text.endswith("\n") else text + "\n"
 
 
