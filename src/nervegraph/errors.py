@@ -56,3 +56,20 @@ class ParameterError(QueryError):
     def __init__(self, parameter: str, message: str) -> None:
         self.parameter = parameter
         super().__init__(message)
+
+
+class ServerError(NervegraphError):
+    """The local SPARQL server cannot be started or died (port in use, binary missing)."""
+
+
+class RemoteError(NervegraphError):
+    """A remote SPARQL endpoint or graph store is unreachable, timed out or refused a request.
+
+    Attributes:
+        url: the endpoint that failed.
+    """
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        self.message = message
+        super().__init__(f"{url}: {message}")

@@ -1,0 +1,374 @@
+"""Run the bundled graph in a real Oxigraph SPARQL server.
+
+The ``oxigraph`` PyPI package ships the server binary into the ``bin/`` directory of the
+environment it is installed in; :func:`find_oxigraph` looks there first (next to the
+running interpreter, which is where it is even when ``nervegraph`` is started by full
+path from a venv that is not activated), then in the package's installed-files record,
+then on ``PATH``.
+
+:func:`start_server` loads every file into its own named graph
+(:mod:`nervegraph.dataset`) with ``oxigraph load``, then starts
+``oxigraph serve-read-only`` (or ``serve`` when writable) with
+``--union-default-graph``, so a query without ``GRAPH`` sees the same triples as
+:func:`nervegraph.graph.load_graph`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from .dataset import NamedFile, named_files
+from .errors import ServerError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7878
+#: How long to wait for the server to answer its first query.
+STARTUP_TIMEOUT = 30.0
+EXAMPLE_QUERY = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def find_oxigraph() -> Path:
+    """Return the path of the ``oxigraph`` server binary.
+
+    Looks next to the running interpreter (the venv's ``bin/``, also when the venv is
+    not activated), then at the file list the ``oxigraph`` distribution recorded when it
+    was installed, then on ``PATH``.
+
+    Raises:
+        ServerError: no binary was found (install the ``oxigraph`` package).
+    """
+    name = "oxigraph.exe" if os.name == "nt" else "oxigraph"
+    candidates: list[Path] = [Path(sys.executable).parent / name]
+    # sys.executable may be a symlink into a base interpreter; the venv's bin/ is where
+    # the un-resolved path points, and sysconfig knows the scripts dir of this prefix.
+    import sysconfig
+
+    candidates.append(Path(sysconfig.get_path("scripts")) / name)
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
+        dist = distribution("oxigraph")
+        for item in dist.files or []:
+            if item.name == name:
+                candidates.append(Path(str(dist.locate_file(item))).resolve())
+    except PackageNotFoundError:
+        pass
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise ServerError(
+        "the oxigraph server binary was not found next to "
+        f"{sys.executable} nor on PATH; install it with: pip install oxigraph"
+    )
+
+
+@dataclass
+class Server:
+    """A running Oxigraph server.
+
+    Attributes:
+        host: the address it listens on.
+        port: its TCP port.
+        location: the store directory.
+        writable: whether ``/update`` and Graph Store writes are allowed.
+        graphs: the named graphs loaded at start, with their source files.
+        process: the server process.
+    """
+
+    host: str
+    port: int
+    location: Path
+    writable: bool
+    graphs: list[NamedFile] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` (IPv6 hosts in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        """The SPARQL query endpoint."""
+        return self.base_url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        """The SPARQL update endpoint (only when writable)."""
+        return self.base_url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        """The Graph Store Protocol endpoint."""
+        return self.base_url + "/store"
+
+    def example_command(self) -> str:
+        """Return a copy-paste ``curl`` command running :data:`EXAMPLE_QUERY`."""
+        encoded = urllib.parse.quote(EXAMPLE_QUERY)
+        return f"curl -H 'Accept: text/csv' '{self.query_url}?query={encoded}'"
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`ServerError` when ``host:port`` cannot be bound (already in use)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServerError(
+                    f"port {port} on {host} is already in use; "
+                    "stop the other server or pick another --port"
+                ) from None
+            raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _run(args: list[str], what: str) -> None:
+    log.debug("running %s", " ".join(args))
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise ServerError(f"{what} failed: {detail[-1] if detail else done.returncode}")
+
+
+def load_files(location: Path, files: Iterable[NamedFile]) -> None:
+    """Replace each named graph of the store at ``location`` with its file's triples.
+
+    Each graph is dropped then loaded with ``oxigraph load`` (which loads a file
+    atomically), so a store directory reused across runs never keeps stale triples.
+
+    Raises:
+        ServerError: ``oxigraph`` failed (the message is its last line of output).
+    """
+    binary = str(find_oxigraph())
+    for item in files:
+        _run(
+            [
+                binary,
+                "update",
+                "--location",
+                str(location),
+                "--update",
+                f"DROP SILENT GRAPH <{item.graph}>",
+            ],
+            f"clearing graph {item.graph}",
+        )
+        _run(
+            [
+                binary,
+                "load",
+                "--location",
+                str(location),
+                "--file",
+                str(item.path),
+                "--graph",
+                item.graph,
+            ],
+            f"loading {item.path} into {item.graph}",
+        )
+        log.info("loaded %s into <%s>", item.path, item.graph)
+
+
+def _wait_until_ready(server: Server, timeout: float) -> None:
+    assert server.process is not None
+    deadline = time.monotonic() + timeout
+    probe = server.query_url + "?query=" + urllib.parse.quote("ASK {}")
+    while True:
+        if server.process.poll() is not None:
+            stderr = (
+                server.process.stderr.read().decode(errors="replace")
+                if (server.process.stderr)
+                else ""
+            )
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+            if "in use" in stderr.lower():
+                raise ServerError(f"port {server.port} on {server.host} is already in use")
+            raise ServerError(
+                f"oxigraph exited with code {server.process.returncode} on start"
+                + (f": {last}" if last else "")
+            )
+        try:
+            with urllib.request.urlopen(probe, timeout=1.0) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise ServerError(f"oxigraph did not answer on {server.query_url} in {timeout:.0f}s")
+        time.sleep(0.05)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
+    """Stop a server process: SIGTERM, wait ``timeout`` s, then SIGKILL; return its code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("oxigraph did not stop on SIGTERM; killing it")
+            process.kill()
+            process.wait()
+    if process.stderr:
+        process.stderr.close()
+    return process.returncode
+
+
+@contextlib.contextmanager
+def start_server(
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    location: str | Path | None = None,
+    writable: bool = False,
+    paths: Iterable[str | Path] | None = None,
+    load: bool = True,
+    timeout_s: int | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[Server]:
+    """Load the graph into an Oxigraph store and serve it until the block ends.
+
+    Args:
+        host: address to listen on (default loopback only).
+        port: TCP port; ``0`` picks a free one.
+        location: the store directory; default a temporary directory removed at the end.
+        writable: allow SPARQL Update and Graph Store writes (``oxigraph serve``);
+            otherwise ``oxigraph serve-read-only``.
+        paths: files to load (one named graph each); ``None`` means the bundled graph.
+        load: load the files before serving; ``False`` serves ``location`` as it is.
+        timeout_s: server-side query timeout in seconds (``--timeout-s``).
+        startup_timeout: seconds to wait for the server to answer.
+
+    Yields:
+        The running :class:`Server`; it is stopped (SIGTERM, then waited) on exit.
+
+    Raises:
+        ServerError: the port is in use, the binary is missing, loading or start failed.
+        InputError: a file to load is missing or malformed.
+    """
+    binary = find_oxigraph()
+    if port == 0:
+        port = free_port(host)
+    check_port_free(host, port)
+    with contextlib.ExitStack() as stack:
+        if location is None:
+            store_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ng-oxi-")))
+        else:
+            store_dir = Path(location)
+            store_dir.mkdir(parents=True, exist_ok=True)
+        files = named_files(paths) if load else []
+        if files:
+            # Parse with rdflib first: a malformed file becomes an InputError with a line.
+            from .graph import parse_file
+
+            for item in files:
+                parse_file(item.path)
+            load_files(store_dir, files)
+        command = [
+            str(binary),
+            "serve" if writable else "serve-read-only",
+            "--location",
+            str(store_dir),
+            "--bind",
+            f"{host}:{port}",
+            "--union-default-graph",
+        ]
+        if timeout_s is not None:
+            command += ["--timeout-s", str(timeout_s)]
+        log.debug("starting %s", " ".join(command))
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches us; we forward it and wait
+        )
+        server = Server(host, port, store_dir, writable, files, process)
+        try:
+            _wait_until_ready(server, startup_timeout)
+            log.info("oxigraph serving %s at %s", store_dir, server.query_url)
+            yield server
+        finally:
+            stop_process(process)
+            log.info("oxigraph stopped")
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """Return a TCP port on ``host`` that is free right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    location: str | Path | None = None,
+    writable: bool = False,
+    timeout_s: int | None = None,
+    on_ready: Callable[[Server], None] | None = None,
+) -> int:
+    """Serve the bundled graph until SIGINT or SIGTERM; return the server's exit code.
+
+    Args:
+        host: address to listen on.
+        port: TCP port.
+        location: store directory (default: a temporary one, removed on exit).
+        writable: allow updates.
+        timeout_s: server-side query timeout in seconds.
+        on_ready: called once with the :class:`Server` when it answers queries (the
+            CLI prints the endpoint and an example query there).
+
+    Raises:
+        ServerError: the port is in use, the binary is missing, or the server died.
+    """
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s; stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with start_server(
+            host=host, port=port, location=location, writable=writable, timeout_s=timeout_s
+        ) as server:
+            if on_ready is not None:
+                on_ready(server)
+            assert server.process is not None
+            while not stop.is_set():
+                if server.process.poll() is not None:
+                    raise ServerError(
+                        f"oxigraph exited unexpectedly with code {server.process.returncode}"
+                    )
+                stop.wait(0.5)
+            code = stop_process(server.process)
+        return 0 if code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
