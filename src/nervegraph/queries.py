@@ -1,0 +1,843 @@
+"""Stored SPARQL queries: the catalogue under ``queries/``, parameters, and running them.
+
+Every stored query is a ``.rq`` file that starts with a grlc-style YAML header::
+
+    #+ summary: Causes of a pinched nerve by nerve location
+    #+ tags:
+    #+   - nerve location
+    #+ params:
+    #+   - name: region
+    #+     description: the nerve location
+    #+     class: ng:NerveLocation
+    #+     required: false
+
+A parameter ``region`` appears in the query as the variable ``?_region_iri``. Its value
+is a person's word (matched case-insensitively against ``skos:prefLabel``,
+``skos:altLabel`` and ``rdfs:label`` of the instances of the parameter's class), a full
+IRI or a CURIE; it reaches SPARQL only as a bound rdflib term (``initBindings``), or, for
+remote endpoints, through :func:`bindings_as_values`. A query run without a value for an
+optional parameter leaves the variable free, which means "all".
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rdflib
+import rdflib.plugins.sparql
+import yaml
+from pyparsing import ParseException
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Identifier, Node
+
+from . import (
+    _offline,  # noqa: F401 - keeps rdflib off the network
+    resources,
+)
+from .errors import ParameterError, QueryError
+from .graph import bind_prefixes, load_graph
+from .labels import label
+from .prefixes import PREFIXES
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CURIE_EXPANSIONS",
+    "PreparedQuery",
+    "QueryParam",
+    "QueryResult",
+    "RESULT_FORMATS",
+    "GRAPH_FORMATS",
+    "StoredQuery",
+    "bindings_as_values",
+    "catalogue_markdown",
+    "find_query",
+    "list_queries",
+    "param_candidates",
+    "prepare_query",
+    "resolve_param",
+    "run_query",
+]
+
+#: CLI/library name of a SELECT/ASK result format -> rdflib result serializer (None: ours)
+RESULT_FORMATS: dict[str, str | None] = {"csv": "csv", "tsv": None, "json": "json", "xml": "xml"}
+#: CLI/library name of a CONSTRUCT/DESCRIBE result format -> rdflib graph serializer
+GRAPH_FORMATS: dict[str, str] = {
+    "turtle": "turtle",
+    "nt": "nt",
+    "jsonld": "json-ld",
+    "xml": "xml",
+}
+
+#: Hook for external CURIEs (``MESH:D009408``): upper-cased prefix -> namespace IRI. A
+#: value ``MESH:D009408`` then selects the instance whose ``skos:exactMatch`` is
+#: ``<http://id.nlm.nih.gov/mesh/D009408>``. Extend it when mappings use other schemes.
+CURIE_EXPANSIONS: dict[str, str] = {
+    "MESH": "http://id.nlm.nih.gov/mesh/",
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
+}
+
+_RESOURCE = str(RDFS.Resource)
+_QUERY_TYPES = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+_PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: characters SPARQL's IRIREF forbids: controls, space, <>"{}|^`\
+_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):([^\s:/][^\s]*)$")
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One parameter of a stored query, from its ``#+ params`` header.
+
+    Attributes:
+        name: the parameter name; the query uses it as ``?_<name>_iri``.
+        description: what the value means.
+        cls: CURIE of the class the value must be an instance of (``rdfs:Resource``:
+            any labelled entity or concept).
+        required: whether the query refuses to run without it.
+        scheme: for ``skos:Concept`` parameters, the CURIE of the concept scheme.
+    """
+
+    name: str
+    description: str
+    cls: str
+    required: bool = False
+    scheme: str | None = None
+
+    @property
+    def variable(self) -> str:
+        """The SPARQL variable name (without ``?``) that carries the value."""
+        return f"_{self.name}_iri"
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    """A query of the catalogue (or an ad-hoc one) with its header."""
+
+    name: str
+    path: Path | None
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[QueryParam, ...]
+    query_type: str
+    text: str
+
+    def param(self, name: str) -> QueryParam | None:
+        """Return the parameter called ``name``, or ``None``."""
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """Query text plus the rdflib terms its parameter variables are bound to.
+
+    Attributes:
+        text: the SPARQL text, unchanged.
+        bindings: variable name (without ``?``) -> bound term.
+        query: the stored query (header and all).
+    """
+
+    text: str
+    bindings: dict[str, Identifier]
+    query: StoredQuery
+
+
+@dataclass
+class QueryResult:
+    """The answer of :func:`run_query`.
+
+    Attributes:
+        query_type: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
+        vars: the projected variable names of a SELECT, in order.
+        rows: one dict per solution, variable name -> rdflib term (``None`` if unbound).
+        graph: the result graph of a CONSTRUCT/DESCRIBE, else ``None``.
+        askAnswer: the answer of an ASK, else ``None``.
+        source_graph: the graph the query ran on (for labels).
+    """
+
+    query_type: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node | None]] = field(default_factory=list)
+    graph: Graph | None = None
+    askAnswer: bool | None = None  # noqa: N815 - rdflib's name
+    source_graph: Graph | None = None
+    _result: Any = None
+
+    def __len__(self) -> int:
+        if self.graph is not None:
+            return len(self.graph)
+        return len(self.rows)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        """Iterate over the rows (SELECT) or triples (CONSTRUCT)."""
+        if self.graph is not None:
+            return iter(self.graph)
+        return iter(self.rows)
+
+    def serialize(self, fmt: str) -> str:
+        """Serialise the result.
+
+        Args:
+            fmt: for SELECT/ASK one of :data:`RESULT_FORMATS` (W3C SPARQL 1.1 results
+                formats) or ``table``; for CONSTRUCT/DESCRIBE one of :data:`GRAPH_FORMATS`
+                or ``table``.
+
+        Raises:
+            QueryError: the format does not fit the query type.
+        """
+        if fmt == "table":
+            return format_table(self)
+        if self.graph is not None:
+            if fmt not in GRAPH_FORMATS:
+                raise QueryError(
+                    f"format {fmt!r} does not fit a {self.query_type} query; "
+                    f"use one of: table, {', '.join(GRAPH_FORMATS)}"
+                )
+            out = self.graph.serialize(format=GRAPH_FORMATS[fmt])
+            return out if out.endswith("\n") else out + "\n"
+        if fmt not in RESULT_FORMATS:
+            raise QueryError(
+                f"format {fmt!r} does not fit a {self.query_type} query; "
+                f"use one of: table, {', '.join(RESULT_FORMATS)}"
+            )
+        if fmt == "tsv":
+            return _tsv(self)
+        data = self._result.serialize(format=RESULT_FORMATS[fmt])
+        text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+        return text if text.endswith("\n") else text + "\n"
+
+
+def _tsv(result: QueryResult) -> str:
+    """W3C SPARQL 1.1 TSV: header of ``?var``, terms in Turtle/N-Triples syntax."""
+    if result.query_type == "ASK":
+        return "?_askResult\n" + ("true" if result.askAnswer else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    for row in result.rows:
+        cells = []
+        for var in result.vars:
+            term = row.get(var)
+            cells.append("" if term is None else term.n3())
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def format_table(result: QueryResult) -> str:
+    """Render a result for people: labels instead of IRIs, aligned columns."""
+    graph = result.source_graph if result.source_graph is not None else Graph()
+    if result.query_type == "ASK":
+        return ("yes" if result.askAnswer else "no") + "\n"
+    if result.graph is not None:
+        header = ["subject", "predicate", "object"]
+        body = sorted(
+            [label(graph, s), label(graph, p), label(graph, o)] for s, p, o in result.graph
+        )
+    else:
+        header = list(result.vars)
+        body = [[label(graph, row.get(v)) for v in header] for row in result.rows]
+    body = [[" ".join(cell.split()) for cell in row] for row in body]
+    widths = [len(h) for h in header]
+    for row in body:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in body)
+    out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def _parse_header(text: str, where: str) -> dict[str, Any]:
+    lines = []
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("#+"):
+            lines.append(stripped[2:].removeprefix(" "))
+        elif stripped and not stripped.startswith("#"):
+            break
+    if not lines:
+        return {}
+    try:
+        header = yaml.safe_load("\n".join(lines)) or {}
+    except yaml.YAMLError as exc:
+        raise QueryError(f"{where}: invalid '#+' YAML header: {exc}") from None
+    if not isinstance(header, dict):
+        raise QueryError(f"{where}: the '#+' header must be a YAML mapping")
+    return header
+
+
+def _params_from_header(header: Mapping[str, Any], where: str) -> tuple[QueryParam, ...]:
+    raw = header.get("params") or []
+    if not isinstance(raw, list):
+        raise QueryError(f"{where}: '#+ params' must be a list")
+    params = []
+    for item in raw:
+        if not isinstance(item, dict) or "name" not in item:
+            raise QueryError(f"{where}: each '#+ params' entry needs a name")
+        name = str(item["name"])
+        if not _PARAM_NAME.match(name):
+            raise QueryError(f"{where}: invalid parameter name {name!r}")
+        params.append(
+            QueryParam(
+                name=name,
+                description=str(item.get("description", "")).strip(),
+                cls=str(item.get("class", "rdfs:Resource")),
+                required=bool(item.get("required", False)),
+                scheme=str(item["scheme"]) if item.get("scheme") else None,
+            )
+        )
+    return tuple(params)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(text: str) -> Query:
+    """Parse and translate SPARQL, turning pyparsing errors into QueryError(line:col)."""
+    try:
+        return rdflib.plugins.sparql.prepareQuery(text)
+    except ParseException as exc:
+        raise QueryError(
+            f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on bad queries
+        raise QueryError(f"invalid SPARQL: {exc}") from None
+
+
+def _query_type(text: str) -> str:
+    return _QUERY_TYPES.get(_parse(text).algebra.name, "SELECT")
+
+
+def _make_query(text: str, name: str, path: Path | None) -> StoredQuery:
+    where = str(path) if path else name
+    header = _parse_header(text, where)
+    tags = header.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    return StoredQuery(
+        name=name,
+        path=path,
+        summary=str(header.get("summary", "")).strip(),
+        description=" ".join(str(header.get("description", "")).split()),
+        tags=tuple(str(t) for t in tags),
+        params=_params_from_header(header, where),
+        query_type=_query_type(text),
+        text=text,
+    )
+
+
+def _read_query_file(path: Path, name: str) -> StoredQuery:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"{path}: cannot read query file: {exc}") from None
+    return _make_query(text, name, path)
+
+
+def list_queries(directory: Path | None = None) -> list[StoredQuery]:
+    """Return every stored query under ``queries/`` (or ``directory``), sorted by name.
+
+    The name is the path below the directory without ``.rq``, e.g.
+    ``examples/causes-by-region``.
+
+    Raises:
+        QueryError: a file has a malformed header or does not parse.
+    """
+    root = directory or resources.query_dir()
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*.rq")):
+        name = path.relative_to(root).with_suffix("").as_posix()
+        found.append(_read_query_file(path, name))
+    return found
+
+
+def find_query(name: str, directory: Path | None = None) -> StoredQuery:
+    """Return the stored query called ``name`` (full name or unique basename).
+
+    Raises:
+        QueryError: no query or more than one has that name.
+    """
+    catalogue = list_queries(directory)
+    wanted = name.removesuffix(".rq")
+    exact = [q for q in catalogue if q.name == wanted]
+    if exact:
+        return exact[0]
+    by_base = [q for q in catalogue if q.name.rsplit("/", 1)[-1] == wanted]
+    if len(by_base) == 1:
+        return by_base[0]
+    if len(by_base) > 1:
+        names = ", ".join(q.name for q in by_base)
+        raise QueryError(f"query name {name!r} is ambiguous: {names}")
+    names = [q.name for q in catalogue] + [q.name.rsplit("/", 1)[-1] for q in catalogue]
+    close = difflib.get_close_matches(wanted, names, n=3)
+    hint = f"; did you mean: {', '.join(close)}" if close else ""
+    raise QueryError(
+        f"no stored query named {name!r}{hint} (run 'nervegraph queries' for the list)"
+    )
+
+
+def _looks_like_sparql(value: str) -> bool:
+    return any(c in value for c in "{\n") or bool(
+        re.match(r"\s*(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE|#)", value, re.IGNORECASE)
+    )
+
+
+def load_query(name_or_path_or_text: str | Path | StoredQuery) -> StoredQuery:
+    """Return the stored query for a catalogue name, a ``.rq`` path or SPARQL text.
+
+    Raises:
+        QueryError: not found, unreadable, or not parseable.
+    """
+    if isinstance(name_or_path_or_text, StoredQuery):
+        return name_or_path_or_text
+    if isinstance(name_or_path_or_text, Path):
+        return _read_query_file(name_or_path_or_text, name_or_path_or_text.stem)
+    value = name_or_path_or_text
+    if _looks_like_sparql(value):
+        return _make_query(value, "<ad-hoc query>", None)
+    if value.endswith(".rq") or "/" in value and Path(value).is_file():
+        path = Path(value)
+        if path.is_file():
+            return _read_query_file(path, path.stem)
+        if "/" in value and not (resources.query_dir() / value).is_file():
+            raise QueryError(f"{value}: no such query file")
+    return find_query(value)
+
+
+# ---------------------------------------------------------------- network guard
+
+
+def _scan(text: str) -> Iterable[tuple[int, str]]:
+    """Yield ``(offset, token)`` for words and braces outside strings, IRIs and comments."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c in "\"'":
+            triple = text[i : i + 3]
+            if triple in ('"""', "'''"):
+                j = text.find(triple, i + 3)
+                i = n if j < 0 else j + 3
+            else:
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if text[j] == "\\" else 1
+                i = j + 1
+        elif c == "<":
+            m = re.match(r'<[^<>"{}|^`\\\x00-\x20]*>', text[i:])
+            if m:
+                i += m.end()
+            else:
+                yield i, c
+                i += 1
+        elif c.isalpha() or c == "_":
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_-]*(:[^\s{}()<>;,.]*)?", text[i:])
+            assert m is not None
+            word = m.group(0)
+            yield i, word
+            i += len(word)
+        elif c in "?$":
+            m = re.match(r"[?$][A-Za-z0-9_]+", text[i:])
+            i += m.end() if m else 1
+        else:
+            if c in "{}":
+                yield i, c
+            i += 1
+
+
+def check_offline(text: str) -> None:
+    """Refuse SPARQL that would read remote data: SERVICE, LOAD, FROM, FROM NAMED.
+
+    Raises:
+        QueryError: naming the keyword found.
+    """
+    for _, token in _scan(text):
+        upper = token.upper()
+        if upper in ("SERVICE", "LOAD", "FROM"):
+            raise QueryError(
+                f"query uses {upper}, which would read remote or external data; "
+                "nervegraph queries run on the local graph only "
+                "(pass allow_network=True to run it anyway)"
+            )
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def _expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    if prefix not in PREFIXES:
+        raise QueryError(f"unknown prefix {prefix!r} in {curie!r}")
+    return URIRef(PREFIXES[prefix] + local)
+
+
+def _normalise_label(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def param_candidates(graph: Graph, param: QueryParam) -> dict[URIRef, list[str]]:
+    """Return the instances a value of ``param`` may name, with all their labels.
+
+    The first label of each list is the preferred one. For ``rdfs:Resource`` any node
+    with a ``skos:prefLabel`` qualifies; for ``skos:Concept`` with a ``scheme`` the
+    concepts ``skos:inScheme`` it; otherwise instances of the class or its subclasses.
+    """
+    cls = _expand(param.cls)
+    if str(cls) == _RESOURCE:
+        nodes: set[Node] = set(graph.subjects(SKOS.prefLabel, None))
+    elif cls == SKOS.Concept and param.scheme:
+        nodes = set(graph.subjects(SKOS.inScheme, _expand(param.scheme)))
+    else:
+        classes = set(graph.transitive_subjects(RDFS.subClassOf, cls))
+        nodes = {s for c in classes for s in graph.subjects(RDF.type, c)}
+        if cls == OWL.Class:
+            nodes |= set(graph.subjects(RDF.type, RDFS.Class))
+    found: dict[URIRef, list[str]] = {}
+    for node in sorted(n for n in nodes if isinstance(n, URIRef)):
+        labels: list[str] = []
+        for prop in (SKOS.prefLabel, RDFS.label, SKOS.altLabel):
+            for value in sorted(graph.objects(node, prop), key=str):
+                if isinstance(value, Literal) and str(value) not in labels:
+                    labels.append(str(value))
+        found[node] = labels
+    return found
+
+
+def _class_name(param: QueryParam) -> str:
+    if param.scheme:
+        return f"concept of {param.scheme}"
+    if param.cls == "rdfs:Resource":
+        return "entity"
+    return param.cls.partition(":")[2] or param.cls
+
+
+def _accepted(candidates: Mapping[URIRef, list[str]]) -> str:
+    names = sorted({labels[0] if labels else str(iri) for iri, labels in candidates.items()})
+    return ", ".join(names)
+
+
+def _check_iri(param: str, iri: str) -> None:
+    bad = _BAD_IRI_CHARS.search(iri)
+    if bad:
+        raise ParameterError(
+            param,
+            f"parameter {param!r}: {iri!r} is not a valid IRI "
+            f"(character {bad.group(0)!r} is not allowed)",
+        )
+
+
+def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRef:
+    """Turn a person's value for ``param`` into the IRI of one instance of its class.
+
+    Args:
+        graph: the graph the query will run on.
+        param: the parameter.
+        value: a label or synonym (case-insensitive), a full IRI, a CURIE with a prefix
+            of ``prefixes.py``, or an external CURIE (``MESH:D…``, see
+            :data:`CURIE_EXPANSIONS`) that an instance declares as ``skos:exactMatch``.
+
+    Raises:
+        ParameterError: the value names nothing, names something that is not an
+            instance of the class, names several instances, or is a malformed IRI.
+    """
+    candidates = param_candidates(graph, param)
+    text = str(value)
+    what = _class_name(param)
+
+    def not_found(reason: str) -> ParameterError:
+        return ParameterError(
+            param.name,
+            f"parameter {param.name!r}: {reason}; accepted: {_accepted(candidates)}",
+        )
+
+    iri: URIRef | None = None
+    if isinstance(value, URIRef) or re.match(r"^(https?|urn|file):", text, re.IGNORECASE):
+        _check_iri(param.name, text)
+        iri = URIRef(text)
+    else:
+        match = _CURIE.match(text.strip())
+        if match and match.group(1) in PREFIXES:
+            _check_iri(param.name, match.group(2))
+            iri = URIRef(PREFIXES[match.group(1)] + match.group(2))
+        elif match and match.group(1).upper() in CURIE_EXPANSIONS:
+            external = URIRef(CURIE_EXPANSIONS[match.group(1).upper()] + match.group(2))
+            hits = [c for c in candidates if (c, SKOS.exactMatch, external) in graph]
+            if len(hits) == 1:
+                return hits[0]
+            if not hits:
+                raise not_found(f"no {what} has skos:exactMatch {text!r}")
+    if iri is not None:
+        if iri in candidates:
+            return iri
+        raise not_found(f"{text!r} is not a {what}")
+
+    wanted = _normalise_label(text)
+    hits = [c for c, labels in candidates.items() if wanted in map(_normalise_label, labels)]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        names = ", ".join(f"{label(graph, h)} ({h})" for h in hits)
+        raise ParameterError(
+            param.name, f"parameter {param.name!r}: {text!r} is ambiguous: {names}"
+        )
+    raise not_found(f"no {what} matches {text!r}")
+
+
+def prepare_query(
+    name_or_text: str | Path | StoredQuery,
+    graph: Graph | None = None,
+    *,
+    allow_network: bool = False,
+    **params: str | URIRef,
+) -> PreparedQuery:
+    """Resolve a query and its parameter values without running it.
+
+    Args:
+        name_or_text: a catalogue name, a ``.rq`` path, SPARQL text or a StoredQuery.
+        graph: the graph the values are looked up in (default: the bundled graph).
+        allow_network: permit SERVICE, LOAD and FROM (refused by default).
+        **params: parameter name -> value (see :func:`resolve_param`); ``None`` values
+            are ignored.
+
+    Raises:
+        QueryError: the query is missing, malformed or reads remote data.
+        ParameterError: unknown or missing required parameter, or a bad value.
+    """
+    query = load_query(name_or_text)
+    if not allow_network:
+        check_offline(query.text)
+    declared = {p.name: p for p in query.params}
+    for key in params:
+        if key not in declared:
+            known = ", ".join(declared) or "none"
+            raise ParameterError(
+                key, f"unknown parameter {key!r} for {query.name} (parameters: {known})"
+            )
+    given = {k: v for k, v in params.items() if v is not None}
+    for param in query.params:
+        if param.required and param.name not in given:
+            raise ParameterError(
+                param.name, f"parameter {param.name!r} is required by {query.name}"
+            )
+    if given and graph is None:
+        graph = load_graph()
+    bindings: dict[str, Identifier] = {}
+    for key, value in given.items():
+        assert graph is not None
+        bindings[declared[key].variable] = resolve_param(graph, declared[key], value)
+    return PreparedQuery(text=query.text, bindings=bindings, query=query)
+
+
+def run_query(
+    name_or_path_or_text: str | Path | StoredQuery,
+    graph: Graph | None = None,
+    *,
+    allow_network: bool = False,
+    **params: str | URIRef,
+) -> QueryResult:
+    """Run a stored or ad-hoc query on ``graph`` (default: :func:`load_graph`).
+
+    Args:
+        name_or_path_or_text: a catalogue name (``examples/causes-by-region`` or the
+            unique basename ``causes-by-region``), a ``.rq`` path, or SPARQL text.
+        graph: the graph to query; the bundled graph when ``None``.
+        allow_network: permit SERVICE, LOAD and FROM (refused by default).
+        **params: parameter values, e.g. ``region="lumbar"``.
+
+    Returns:
+        A :class:`QueryResult`.
+
+    Raises:
+        QueryError: the query is missing, malformed, reads remote data or fails.
+        ParameterError: unknown or missing required parameter, or a bad value.
+    """
+    if graph is None:
+        graph = load_graph()
+    prepared = prepare_query(name_or_path_or_text, graph, allow_network=allow_network, **params)
+    parsed = _parse(prepared.text)
+    log.debug("running %s with %s", prepared.query.name, prepared.bindings)
+    try:
+        result = graph.query(parsed, initBindings=prepared.bindings)
+    except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
+        raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
+    out = QueryResult(query_type=prepared.query.query_type, source_graph=graph, _result=result)
+    if result.type == "ASK":
+        out.askAnswer = bool(result.askAnswer)
+    elif result.type in ("CONSTRUCT", "DESCRIBE"):
+        constructed = Graph(bind_namespaces="none")
+        bind_prefixes(constructed)
+        for triple in result:
+            constructed.add(triple)  # type: ignore[arg-type]
+        out.graph = constructed
+    else:
+        out.vars = [str(v) for v in (result.vars or [])]
+        out.rows = [
+            {v: row[v] if v in row.labels else None for v in out.vars}  # type: ignore[union-attr]
+            for row in result
+        ]
+    return out
+
+
+# ---------------------------------------------------------------- remote endpoints
+
+
+def _where_brace(text: str) -> int:
+    """Return the offset of the ``{`` that opens the outermost WHERE group."""
+    depth = 0
+    after_form = False
+    saw_where = False
+    for offset, token in _scan(text):
+        upper = token.upper()
+        if token == "{":
+            if depth == 0 and (saw_where or (after_form and not _is_construct(text))):
+                return offset
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and upper == "WHERE":
+            saw_where = True
+        elif depth == 0 and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            after_form = True
+    raise QueryError("cannot find the WHERE clause of the query")
+
+
+def _is_construct(text: str) -> bool:
+    return any(t.upper() == "CONSTRUCT" for _, t in _scan(text))
+
+
+def _term_n3(var: str, term: Identifier) -> str:
+    if isinstance(term, URIRef):
+        _check_iri(var.strip("_").removesuffix("_iri"), str(term))
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise QueryError(f"cannot send {term!r} for ?{var}: only IRIs and literals can be bound")
+
+
+def bindings_as_values(text: str, bindings: Mapping[str, Identifier]) -> str:
+    r"""Return ``text`` with a ``VALUES`` clause binding ``bindings``, for remote endpoints.
+
+    The clause ``VALUES (?a ?b) { (<iri> "lit") }`` goes at the start of the outermost
+    WHERE group, so it constrains the pattern before any grouping. Terms are written
+    with rdflib's ``n3()``; an IRI with a character SPARQL forbids in IRIREF (space,
+    ``<>"{}|^`\\`` or a control character) is refused.
+
+    Raises:
+        ParameterError: an IRI contains a forbidden character.
+        QueryError: a binding is neither IRI nor literal, a variable name is invalid,
+            or the WHERE clause cannot be found.
+    """
+    if not bindings:
+        return text
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+            raise QueryError(f"invalid variable name {name!r}")
+    values = " ".join(_term_n3(n, bindings[n]) for n in names)
+    clause = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
+    brace = _where_brace(text)
+    return text[: brace + 1] + clause + text[brace + 1 :]
+
+
+# ---------------------------------------------------------------- docs
+
+
+def catalogue_markdown(queries: list[StoredQuery] | None = None) -> str:
+    """Return ``docs/queries.md``: the catalogue rendered from the query headers.
+
+    Regenerate the file with ``nervegraph queries --format markdown > docs/queries.md``.
+    """
+    queries = list_queries() if queries is None else queries
+    out = [
+        "# Stored queries",
+        "",
+        "<!-- Generated from the '#+' headers of queries/**/*.rq; do not edit. -->",
+        "<!-- Regenerate: nervegraph queries --format markdown > docs/queries.md -->",
+        "",
+        "Run one with `nervegraph query NAME [--param KEY=VALUE ...]`; a parameter value",
+        "is a label or synonym (any case), a full IRI or a CURIE such as",
+        "`nge:lumbar-spine`. A query run without an optional parameter answers for all.",
+        "",
+        "| query | type | summary | parameters |",
+        "|---|---|---|---|",
+    ]
+    for q in queries:
+        params = ", ".join(f"`{p.name}`{'' if p.required else '?'}" for p in q.params) or "–"
+        link = f"[`{q.name}`](#{_anchor(q.name)})"
+        out.append(f"| {link} | {q.query_type} | {q.summary} | {params} |")
+    for q in queries:
+        out += ["", f"## {q.name}", "", f"**{q.summary}** ({q.query_type})", ""]
+        if q.description:
+            out += [q.description, ""]
+        if q.tags:
+            out += ["Tags: " + ", ".join(f"`{t}`" for t in q.tags), ""]
+        if q.params:
+            out += ["| parameter | value: instance of | required | description |"]
+            out += ["|---|---|---|---|"]
+            for p in q.params:
+                cls = f"`{p.cls}` in `{p.scheme}`" if p.scheme else f"`{p.cls}`"
+                out.append(
+                    f"| `{p.name}` | {cls} | {'yes' if p.required else 'no'} | {p.description} |"
+                )
+            out.append("")
+        out += [f"Source: `queries/{q.name}.rq`"]
+    return "\n".join(out) + "\n"
+
+
+def _anchor(name: str) -> str:
+    return re.sub(r"[^a-z0-9 -]", "", name.lower()).replace(" ", "-")
+
+
+def filter_by_tag(queries: list[StoredQuery], tag: str | None) -> list[StoredQuery]:
+    """Return the queries carrying ``tag`` (case-insensitive); all when ``tag`` is None."""
+    if not tag:
+        return queries
+    wanted = tag.casefold()
+    return [q for q in queries if wanted in (t.casefold() for t in q.tags)]
+
+
+def catalogue_rows(queries: list[StoredQuery]) -> list[dict[str, Any]]:
+    """Return the catalogue as JSON-ready dicts (name, type, summary, tags, params)."""
+    return [
+        {
+            "name": q.name,
+            "type": q.query_type,
+            "summary": q.summary,
+            "description": q.description,
+            "tags": list(q.tags),
+            "params": [
+                {
+                    "name": p.name,
+                    "class": p.cls,
+                    "scheme": p.scheme,
+                    "required": p.required,
+                    "description": p.description,
+                }
+                for p in q.params
+            ],
+        }
+        for q in queries
+    ]
+
