@@ -59,6 +59,29 @@ def paths_argument(help_text: str) -> Callable[[F], F]:
     return decorate
 
 
+def endpoint_option(required: bool = False, help_text: str | None = None) -> Callable[[F], F]:
+    """Return an ``--endpoint URL`` option naming a SPARQL server (query or base URL)."""
+    return click.option(
+        "--endpoint",
+        "endpoint",
+        metavar="URL",
+        required=required,
+        help=help_text or "SPARQL endpoint URL, e.g. http://127.0.0.1:7878/query.",
+    )
+
+
+def timeout_option(default: float = 30.0) -> Callable[[F], F]:
+    """Return a ``--timeout SECONDS`` option for requests to a server."""
+    return click.option(
+        "--timeout",
+        "timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=True,
+        help="Seconds to wait for each request to the server.",
+    )
+
+
 def handle_errors(func: F) -> F:
     """Turn NervegraphError into ``error: <message>`` on stderr and exit code 2."""
 
@@ -134,6 +157,94 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
         click.echo(f"{len(dirty)} file(s) not canonical; {FIX_HINT}", err=True)
         sys.exit(EXIT_FAILED)
     click.echo("all Turtle files are canonical")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--location",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store directory (kept); default: a temporary one, removed on exit.",
+)
+@click.option("--writable", is_flag=True, help="Allow SPARQL Update and Graph Store writes.")
+@click.option("--timeout-s", "timeout_s", type=int, help="Server-side query timeout (seconds).")
+@handle_errors
+def serve(
+    host: str, port: int, location: Path | None, writable: bool, timeout_s: int | None
+) -> None:
+    """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C.
+
+    Every file (ontology, data, mappings) is a named graph
+    https://w3id.org/nervegraph/graph/<stem>; the default graph is their union.
+    Exit 2 when the port is in use or the server cannot start.
+    """
+    from .server import serve as run_server
+
+    def ready(server: Any) -> None:
+        mode = "read-write" if server.writable else "read-only"
+        click.echo(f"SPARQL endpoint: {server.query_url} ({mode}, store {server.location})")
+        for item in server.graphs:
+            click.echo(f"  graph <{item.graph}>  <- {item.path.name}")
+        click.echo(f"Example: {server.example_command()}")
+        click.echo("Press Ctrl-C to stop.")
+
+    sys.exit(
+        run_server(
+            host=host,
+            port=port,
+            location=location,
+            writable=writable,
+            timeout_s=timeout_s,
+            on_ready=ready,
+        )
+    )
+
+
+@main.command()
+@endpoint_option(required=True, help_text="The store: its base URL or /query URL.")
+@click.option("--graph", "graph", metavar="IRI", help="Load everything into this named graph.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File or directory to load (repeatable); default: the bundled graph.",
+)
+@timeout_option(60.0)
+@handle_errors
+def load(endpoint: str, graph: str | None, data: tuple[Path, ...], timeout: float) -> None:
+    """Load the graph into a store over the SPARQL 1.1 Graph Store Protocol.
+
+    Each named graph is replaced (HTTP PUT), so loading twice gives the same triples.
+    Prints the triple counts read back from the store. Exit 2 on an error.
+    """
+    from .store import format_load_report, load_into_store
+
+    report = load_into_store(endpoint, graph=graph, data=list(data) or None, timeout=timeout)
+    click.echo(format_load_report(report), nl=False)
+
+
+@main.command()
+@paths_argument("files or directories to export; default: the bundled graph.")
+@format_option("ttl", "nt", "nq", "trig", "jsonld", "xml", "kgx", "void")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File to write (atomically); a directory for kgx. Default: stdout.",
+)
+@handle_errors
+def export(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Export the graph as RDF (ttl nt nq trig jsonld xml), Biolink KGX TSV or VoID.
+
+    nq and trig keep one named graph per source file. Exit 2 on an error.
+    """
+    from .export import export_graph
+
+    text = export_graph(fmt, output, paths=list(paths) or None)
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 if __name__ == "__main__":  # pragma: no cover
