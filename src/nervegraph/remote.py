@@ -1,9 +1,10 @@
 """Run SPARQL queries against a remote endpoint over HTTP.
 
-:func:`run_remote` returns an :class:`rdflib.query.Result`, the same type
-``rdflib.Graph.query`` returns locally, so the CLI formats local and remote answers with
-the same code: SELECT/ASK come back as SPARQL JSON results, CONSTRUCT/DESCRIBE as
-N-Triples parsed into ``Result.graph``.
+:func:`run_remote` returns a :class:`nervegraph.queries.QueryResult`, the type
+:func:`nervegraph.queries.run_query` returns locally, so local and remote answers share
+their output formats: SELECT/ASK travel as SPARQL JSON results, CONSTRUCT/DESCRIBE as
+N-Triples. :func:`run_stored_remote` resolves parameters locally and sends them as a
+``VALUES`` clause of serialised terms.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import logging
 import socket
 import urllib.error
 from http.client import HTTPException
+from pathlib import Path
 
+from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.query import Result
+from rdflib.term import Node
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .errors import QueryError, RemoteError
-from .graph import new_graph
+from .graph import load_graph, new_graph
+from .queries import QueryResult, bindings_as_values, prepare_query
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +63,24 @@ def _message(exc: BaseException) -> str:
         detail = f": {body.splitlines()[0][:300]}" if body else ""
         return f"HTTP {exc.code} {exc.reason}{detail}"
     if isinstance(exc, SPARQLWrapperException):
-        text = str(exc).strip().splitlines()
-        return text[0] if text else type(exc).__name__
+        text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        head = text[0] if text else type(exc).__name__
+        response = getattr(exc, "response", None)
+        if isinstance(response, bytes) and response.strip():
+            head += " Server said: " + response.decode("utf-8", "replace").strip()[:300]
+        return head
     if isinstance(exc, ConnectionError):
         return f"unreachable ({exc.strerror or type(exc).__name__})"
     return str(exc) or type(exc).__name__
 
 
-def run_remote(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -> Result:
-    """Run a SPARQL query on a remote endpoint and return an rdflib ``Result``.
+def fetch(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run a SPARQL query on a remote endpoint and return the raw rdflib ``Result``.
 
     Args:
-        query_text: the full query text (parameters already bound, e.g. by
-            ``bindings_as_values``); it is sent as is, in a POST body.
+        query_text: the full query text, sent as is in a POST body.
         endpoint: the SPARQL query endpoint URL (e.g. ``http://127.0.0.1:7878/query``).
-        timeout: seconds to wait for the whole answer.
-
-    Returns:
-        A :class:`rdflib.query.Result` of type ``SELECT``/``ASK`` (with ``vars``,
-        ``bindings``, ``askAnswer``) or ``CONSTRUCT`` (with ``graph``), like
-        ``rdflib.Graph.query``.
+        timeout: seconds to wait for the answer.
 
     Raises:
         QueryError: the query text is not valid SPARQL (checked before sending).
@@ -90,6 +93,9 @@ def run_remote(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEO
     # setTimeout() truncates to int (0.5 -> 0 = no timeout); urllib takes float seconds.
     client.timeout = timeout  # type: ignore[assignment]
     client.setQuery(query_text)
+    # SPARQLWrapper guesses the form with regexes that words in comments fool ("loaded"
+    # -> LOAD, sent as an update); rdflib's parse above is authoritative.
+    client.queryType = form
     graph_form = form in {"CONSTRUCT", "DESCRIBE"}
     if graph_form:
         client.setReturnFormat(N3)
@@ -113,7 +119,7 @@ def run_remote(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEO
         if graph_form:
             graph = new_graph()
             graph.parse(data=body, format="nt")
-            result = Result("CONSTRUCT")
+            result = Result(form)
             result.graph = graph
             return result
         return Result.parse(io.BytesIO(body), format="json")
@@ -127,16 +133,124 @@ def run_remote(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEO
         raise RemoteError(endpoint, f"answer could not be parsed: {exc}") from None
 
 
-def result_rows(result: Result) -> set[tuple[str, ...]]:
+def run_remote(
+    query_text: str,
+    endpoint: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    label_graph: Graph | None = None,
+) -> QueryResult:
+    """Run a SPARQL query on a remote endpoint; answer like a local query.
+
+    Args:
+        query_text: the full query text (parameters already bound, e.g. by
+            :func:`nervegraph.queries.bindings_as_values`); it is sent as is.
+        endpoint: the SPARQL query endpoint URL (e.g. ``http://127.0.0.1:7878/query``).
+        timeout: seconds to wait for the whole answer.
+        label_graph: a local graph to take display labels from (``table`` output).
+
+    Returns:
+        A :class:`nervegraph.queries.QueryResult`, the type ``run_query`` returns, so
+        the same output formats apply.
+
+    Raises:
+        QueryError: the query text is not valid SPARQL (checked before sending).
+        RemoteError: the endpoint is unreachable, timed out, answered an HTTP error or
+            sent an answer that cannot be parsed.
+    """
+    result = fetch(query_text, endpoint, timeout=timeout)
+    out = QueryResult(query_type=result.type, source_graph=label_graph, _result=result)
+    if result.type == "ASK":
+        out.askAnswer = bool(result.askAnswer)
+    elif result.type in ("CONSTRUCT", "DESCRIBE"):
+        out.graph = result.graph
+    else:
+        out.vars = [str(v) for v in (result.vars or [])]
+        out.rows = [
+            {v: row[v] if v in row.labels else None for v in out.vars}  # type: ignore[union-attr]
+            for row in result
+        ]
+    return out
+
+
+def run_stored_remote(
+    name_or_text: str | Path,
+    endpoint: str,
+    graph: Graph | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    **params: str | URIRef,
+) -> QueryResult:
+    """Run a stored (or ad-hoc) query with parameters on a remote endpoint.
+
+    Parameter values (labels, synonyms, CURIEs, IRIs) are resolved against the local
+    ``graph`` (default: the bundled graph) exactly as for a local run, then sent as a
+    ``VALUES`` clause of serialised terms (:func:`nervegraph.queries.bindings_as_values`):
+    the user's text never reaches the query.
+
+    Raises:
+        QueryError, ParameterError: as for :func:`nervegraph.queries.run_query`.
+        RemoteError: the endpoint failed.
+    """
+    if params and graph is None:
+        graph = load_graph()
+    prepared = prepare_query(name_or_text, graph, **params)
+    text = bindings_as_values(prepared.text, prepared.bindings)
+    return run_remote(text, endpoint, timeout=timeout, label_graph=graph)
+
+
+#: XSD datatypes derived from xsd:integer. Oxigraph (like Fuseki/TDB, Stardog and
+#: others) stores their values as plain xsd:integer: ``"1"^^xsd:positiveInteger`` in
+#: the data comes back from the server as ``"1"^^xsd:integer``.
+INTEGER_SUBTYPES = frozenset(
+    XSD[name]
+    for name in (
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "positiveInteger",
+    )
+)
+
+
+def store_normal(term: Node | None) -> Node | None:
+    """Return ``term`` as a triple store returns it: integer subtypes become xsd:integer."""
+    if isinstance(term, Literal) and term.datatype in INTEGER_SUBTYPES:
+        return Literal(str(term), datatype=XSD.integer)
+    return term
+
+
+def result_rows(result: QueryResult, *, normalise: bool = True) -> set[tuple[str, ...]]:
     """Return a SELECT result as a set of rows of N3 terms (``""`` for unbound).
 
-    Handy for comparing local and remote answers regardless of row order.
+    Handy for comparing local and remote answers regardless of row order; with
+    ``normalise`` integer subtypes compare as xsd:integer (see :data:`INTEGER_SUBTYPES`).
     """
-    variables = result.vars or []
-    return {
-        tuple(row[v].n3() if row[v] is not None else "" for v in variables)  # type: ignore[index]
-        for row in result
-    }
+    rows = set()
+    for row in result.rows:
+        cells = []
+        for var in result.vars:
+            term = row.get(var)
+            term = store_normal(term) if normalise else term
+            cells.append(term.n3() if term is not None else "")
+        rows.add(tuple(cells))
+    return rows
+
+
+def comparable_graph(graph: Graph) -> Graph:
+    """Return a copy of ``graph`` with integer subtypes as xsd:integer (see above)."""
+    out = Graph()
+    for s, p, o in graph:
+        out.add((s, p, store_normal(o)))
+    return out
 
 
 def ping(endpoint: str, *, timeout: float = 5.0) -> bool:
@@ -148,4 +262,15 @@ def ping(endpoint: str, *, timeout: float = 5.0) -> bool:
     return True
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ping", "query_form", "result_rows", "run_remote"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "INTEGER_SUBTYPES",
+    "comparable_graph",
+    "store_normal",
+    "fetch",
+    "ping",
+    "query_form",
+    "result_rows",
+    "run_remote",
+    "run_stored_remote",
+]

@@ -165,7 +165,7 @@ def count_triples(query_url: str, graph_iri: str, *, timeout: float = DEFAULT_TI
         query_url,
         timeout=timeout,
     )
-    return int(next(iter(result))[0])  # type: ignore[index]
+    return int(result.rows[0]["n"])  # type: ignore[arg-type]
 
 
 def count_distinct_triples(
@@ -179,7 +179,7 @@ def count_distinct_triples(
         query_url,
         timeout=timeout,
     )
-    return int(next(iter(result))[0])  # type: ignore[index]
+    return int(result.rows[0]["n"])  # type: ignore[arg-type]
 
 
 def load_into_store(
