@@ -136,6 +136,9 @@ def check_port_free(host: str, port: int) -> None:
     """Raise :class:`ServerError` when ``host:port`` cannot be bound (already in use)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # Like the server (Rust's TcpListener): connections in TIME_WAIT do not block
+        # the port, a listening socket does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
