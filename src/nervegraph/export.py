@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,7 +191,10 @@ def serialize(fmt: str, paths: Iterable[str | Path] | None = None) -> str:
     plist = list(paths) if paths else None
     if fmt in QUAD_FORMATS:
         dataset = load_dataset(plist)
-        return dataset.serialize(format=FILE_FORMATS[fmt])
+        with warnings.catch_warnings():
+            # rdflib's own nquads/trig serialisers call its deprecated Dataset.contexts.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return dataset.serialize(format=FILE_FORMATS[fmt])
     graph = load_graph(plist)
     if fmt == "void":
         graph = void_description(graph)
