@@ -57,3 +57,30 @@ def test_file_prefixes_agree(path: Path) -> None:
 def test_bundled_files_declare_prefixes() -> None:
     assert any(p.parts[-2] == "data" for p in FILES)
     assert any(p.suffix == ".ttl" and "ontology" in p.parts for p in FILES)
+
+
+QUERY_FILES = [p for p in FILES if p.suffix == ".rq"]
+
+
+def _prefixed_names(text: str) -> set[str]:
+    """Prefixes used in prefixed names of a SPARQL text (outside comments, strings, IRIs)."""
+    text = DECLARATION.sub("", text)
+    text = re.sub(r"(?m)#.*$", "", text)
+    text = re.sub(r'"[^"\n]*"', '""', text)
+    text = re.sub(r"<[^<>\s]*>", "<>", text)
+    return set(re.findall(r"(?<![\w?$:/])([A-Za-z][\w-]*):[A-Za-z_]", text))
+
+
+def test_stored_queries_exist() -> None:
+    assert len(QUERY_FILES) >= 25
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_query_declares_exactly_the_prefixes_it_uses(path: Path) -> None:
+    """Each .rq is self-contained: every prefix it uses is declared, and no other."""
+    text = path.read_text(encoding="utf-8")
+    declared = [prefix for prefix, _ in declarations(text)]
+    assert len(declared) == len(set(declared)), f"{path.name}: a prefix is declared twice"
+    used = _prefixed_names(text)
+    assert used <= set(declared), f"{path.name}: undeclared prefixes {used - set(declared)}"
+    assert set(declared) <= used, f"{path.name}: unused prefixes {set(declared) - used}"

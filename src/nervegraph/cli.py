@@ -5,7 +5,8 @@ Exit codes (also in the README):
 ====  =====================================================================
 0     success: the graph conforms / the files are canonical
 1     the check ran and failed: SHACL violations / non-canonical files
-2     error: bad input (missing, empty or malformed file), bad usage
+2     error: bad input (missing, empty or malformed file), bad usage, a bad query
+      parameter, a SPARQL syntax error (line:column)
 ====  =====================================================================
 
 Shared options are defined once below (``format_option``, ``paths_argument``) so the
@@ -245,6 +246,112 @@ def export(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     text = export_graph(fmt, output, paths=list(paths) or None)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+# ---------------------------------------------------------------- stored queries
+
+#: ``--format`` of ``nervegraph query``: table for people, W3C SPARQL results formats for
+#: SELECT/ASK (csv tsv json xml), RDF for CONSTRUCT (turtle nt jsonld xml; json = jsonld).
+QUERY_FORMATS = ("auto", "table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
+
+
+def _parse_params(raw: tuple[str, ...]) -> dict[str, str]:
+    """Turn ``KEY=VALUE`` strings into a dict; a malformed one is a usage error (exit 2)."""
+    params: dict[str, str] = {}
+    for item in raw:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        params[key.strip()] = value
+    return params
+
+
+@main.command("queries")
+@click.option("--tag", help="Only queries with this tag (case-insensitive).")
+@format_option("table", "json", "markdown")
+@handle_errors
+def queries_command(tag: str | None, fmt: str) -> None:
+    """List the stored queries: name, summary and parameters.
+
+    --format markdown prints docs/queries.md
+    (nervegraph queries --format markdown > docs/queries.md).
+    """
+    from .queries import catalogue_markdown, catalogue_text, filter_by_tag, list_queries
+
+    found = filter_by_tag(list_queries(), tag)
+    if fmt == "markdown":
+        click.echo(catalogue_markdown(found), nl=False)
+    elif fmt == "json":
+        import json
+
+        from .queries import catalogue_rows
+
+        click.echo(json.dumps(catalogue_rows(found), indent=2, ensure_ascii=False))
+    else:
+        click.echo(catalogue_text(found), nl=False)
+
+
+@main.command("query")
+@click.argument("query", metavar="NAME|FILE.rq|-")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Parameter value: a label or synonym, an IRI or a CURIE (repeatable).",
+)
+@format_option(*QUERY_FORMATS)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (atomically). Default: stdout.",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file or directory to query (repeatable), read with the bundled ontology; "
+    "default: the bundled graph.",
+)
+@handle_errors
+def query_command(
+    query: str, params: tuple[str, ...], fmt: str, output: Path | None, data: tuple[Path, ...]
+) -> None:
+    """Run a stored query (by name), a .rq file, or SPARQL from stdin (-).
+
+    Formats: table (labels, aligned; the default for SELECT/ASK), csv/tsv/json/xml (W3C
+    SPARQL 1.1 results), turtle (the default for CONSTRUCT)/nt/jsonld/xml. Exit 2 on a bad
+    parameter, a SPARQL syntax error (line:column) or a bad input file.
+    """
+    from .io import atomic_write_text
+    from .queries import run_query
+
+    values = _parse_params(params)
+    source: str | Path = query
+    if query == "-":
+        source = sys.stdin.read()
+    elif query.endswith(".rq") or Path(query).is_file():
+        source = Path(query)
+    graph = load_graph(list(data)) if data else load_graph()
+    result = run_query(source, graph, **values)
+    text = result.serialize(_result_format(fmt, result.query_type))
+    if output is not None:
+        atomic_write_text(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _result_format(fmt: str, query_type: str) -> str:
+    """Map ``--format`` onto the result serialisers of the query type."""
+    graph_result = query_type in ("CONSTRUCT", "DESCRIBE")
+    if fmt == "auto":
+        return "turtle" if graph_result else "table"
+    if graph_result and fmt == "json":
+        return "jsonld"
+    return fmt
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -398,7 +398,11 @@ def find_query(name: str, directory: Path | None = None) -> StoredQuery:
 
 def _looks_like_sparql(value: str) -> bool:
     return any(c in value for c in "{\n") or bool(
-        re.match(r"\s*(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE|#)", value, re.IGNORECASE)
+        re.match(
+            r"\s*(#|(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE|LOAD|INSERT|DELETE|WITH|DROP|CLEAR)\b)",
+            value,
+            re.IGNORECASE,
+        )
     )
 
 
@@ -533,9 +537,33 @@ def _class_name(param: QueryParam) -> str:
     return param.cls.partition(":")[2] or param.cls
 
 
+#: at most this many accepted values are listed in an error message
+MAX_ACCEPTED_LISTED = 40
+
+
 def _accepted(candidates: Mapping[URIRef, list[str]]) -> str:
-    names = sorted({labels[0] if labels else str(iri) for iri, labels in candidates.items()})
+    names = sorted(
+        {labels[0] if labels else str(iri) for iri, labels in candidates.items()},
+        key=str.casefold,
+    )
+    if len(names) > MAX_ACCEPTED_LISTED:
+        more = len(names) - MAX_ACCEPTED_LISTED
+        return ", ".join(names[:MAX_ACCEPTED_LISTED]) + f", … and {more} more"
     return ", ".join(names)
+
+
+def _curie_namespace(prefix: str) -> str | None:
+    """Namespace of a CURIE prefix: prefixes.py (exact, then any case), then the hook."""
+    if prefix in PREFIXES:
+        return PREFIXES[prefix]
+    folded = {p.casefold(): iri for p, iri in PREFIXES.items()}
+    if prefix.casefold() in folded:
+        return folded[prefix.casefold()]
+    return CURIE_EXPANSIONS.get(prefix.upper())
+
+
+def _local_name(iri: URIRef) -> str:
+    return re.split(r"[/#]", str(iri))[-1]
 
 
 def _check_iri(param: str, iri: str) -> None:
@@ -578,23 +606,28 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
         iri = URIRef(text)
     else:
         match = _CURIE.match(text.strip())
-        if match and match.group(1) in PREFIXES:
+        namespace = _curie_namespace(match.group(1)) if match else None
+        if match and namespace is not None:
             _check_iri(param.name, match.group(2))
-            iri = URIRef(PREFIXES[match.group(1)] + match.group(2))
-        elif match and match.group(1).upper() in CURIE_EXPANSIONS:
-            external = URIRef(CURIE_EXPANSIONS[match.group(1).upper()] + match.group(2))
-            hits = [c for c in candidates if (c, SKOS.exactMatch, external) in graph]
-            if len(hits) == 1:
-                return hits[0]
-            if not hits:
-                raise not_found(f"no {what} has skos:exactMatch {text!r}")
+            iri = URIRef(namespace + match.group(2))
     if iri is not None:
         if iri in candidates:
             return iri
+        # an external identifier (MESH:D…) names the instance that skos:exactMatch-es it
+        hits = [c for c in candidates if (c, SKOS.exactMatch, iri) in graph]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            names = ", ".join(f"{label(graph, h)} ({h})" for h in hits)
+            raise ParameterError(
+                param.name, f"parameter {param.name!r}: {text!r} is ambiguous: {names}"
+            )
         raise not_found(f"{text!r} is not a {what}")
 
     wanted = _normalise_label(text)
     hits = [c for c, labels in candidates.items() if wanted in map(_normalise_label, labels)]
+    if not hits:  # a slug such as "herniated-disc": the local name of the IRI
+        hits = [c for c in candidates if _local_name(c).casefold() == wanted]
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
@@ -625,6 +658,8 @@ def prepare_query(
         QueryError: the query is missing, malformed or reads remote data.
         ParameterError: unknown or missing required parameter, or a bad value.
     """
+    if not allow_network and isinstance(name_or_text, str) and _looks_like_sparql(name_or_text):
+        check_offline(name_or_text)  # before parsing: LOAD is an update, not a query
     query = load_query(name_or_text)
     if not allow_network:
         check_offline(query.text)
@@ -816,6 +851,26 @@ def filter_by_tag(queries: list[StoredQuery], tag: str | None) -> list[StoredQue
         return queries
     wanted = tag.casefold()
     return [q for q in queries if wanted in (t.casefold() for t in q.tags)]
+
+
+def catalogue_text(queries: list[StoredQuery]) -> str:
+    """Return the catalogue as an aligned text table: name, parameters, summary."""
+    rows = [
+        (
+            q.name,
+            " ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params) or "-",
+            q.summary,
+        )
+        for q in queries
+    ]
+    header = ("name", "params", "summary")
+    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(2)]
+    lines = [
+        f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}".rstrip()
+        for r in [header, *rows]
+    ]
+    lines.append(f"({len(rows)} queries; '?' marks an optional parameter)")
+    return "\n".join(lines) + "\n"
 
 
 def catalogue_rows(queries: list[StoredQuery]) -> list[dict[str, Any]]:
