@@ -374,3 +374,50 @@ def test_second_engine_same_counts(local_graph: rdflib.Graph) -> None:
     )
     assert report.complete
     assert report.distinct_triples == len(local_graph)
+
+
+# ------------------------------------------------------------------ query --endpoint
+
+
+def _csv_rows(text: str) -> list[str]:
+    lines = text.splitlines()
+    return [lines[0], *sorted(lines[1:])]
+
+
+def test_query_cli_endpoint_matches_local(oxigraph_server: Server) -> None:
+    runner = CliRunner()
+    args = ["query", "causes-by-region", "-p", "region=lumbar", "-f", "csv"]
+    local = runner.invoke(cli.main, args)
+    remote = runner.invoke(cli.main, [*args, "--endpoint", oxigraph_server.query_url])
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert _csv_rows(remote.output) == _csv_rows(local.output)
+    table = runner.invoke(
+        cli.main,
+        [
+            "query",
+            "causes-by-region",
+            "-p",
+            "region=lumbar",
+            "--endpoint",
+            oxigraph_server.query_url,
+        ],
+    )
+    assert table.exit_code == 0 and "herniated disc" in table.output
+
+
+def test_query_cli_endpoint_down_exits_2() -> None:
+    endpoint = f"http://{LOOPBACK}:{_unused_port()}/query"
+    result = CliRunner().invoke(cli.main, ["query", "symptoms", "--endpoint", endpoint])
+    assert result.exit_code == 2
+    assert "unreachable" in result.output and "Traceback" not in result.output
+
+
+def test_query_cli_endpoint_timeout_exits_2() -> None:
+    with start_server(port=0, timeout_s=3) as server:
+        result = CliRunner().invoke(
+            cli.main,
+            ["query", "-", "--endpoint", server.query_url, "--timeout", "0.3"],
+            input=HEAVY_QUERY,
+        )
+    assert result.exit_code == 2
+    assert "timed out" in result.output

@@ -316,9 +316,20 @@ def queries_command(tag: str | None, fmt: str) -> None:
     help="RDF file or directory to query (repeatable), read with the bundled ontology; "
     "default: the bundled graph.",
 )
+@endpoint_option(
+    help_text="Run on this SPARQL endpoint instead of the local graph "
+    "(parameters are resolved locally and sent as RDF terms)."
+)
+@timeout_option()
 @handle_errors
 def query_command(
-    query: str, params: tuple[str, ...], fmt: str, output: Path | None, data: tuple[Path, ...]
+    query: str,
+    params: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float,
 ) -> None:
     """Run a stored query (by name), a .rq file, or SPARQL from stdin (-).
 
@@ -336,7 +347,12 @@ def query_command(
     elif query.endswith(".rq") or Path(query).is_file():
         source = Path(query)
     graph = load_graph(list(data)) if data else load_graph()
-    result = run_query(source, graph, **values)
+    if endpoint:
+        from .remote import run_stored_remote
+
+        result = run_stored_remote(source, endpoint, graph, timeout=timeout, **values)
+    else:
+        result = run_query(source, graph, **values)
     text = result.serialize(_result_format(fmt, result.query_type))
     if output is not None:
         atomic_write_text(output, text)
