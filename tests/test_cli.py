@@ -113,7 +113,7 @@ def test_missing_file_exit_2() -> None:
 def test_empty_file_exit_2() -> None:
     code, _, err = validate(CLI_DATA / "empty.ttl")
     assert code == cli.EXIT_ERROR
-    assert "empty.ttl: file is empty / contains no triples" in err
+    assert "empty.ttl:1: file is empty / contains no triples" in err
 
 
 def test_broken_shapes_file_exit_2() -> None:
@@ -150,7 +150,7 @@ def entry_point() -> str:
         ("valid.ttl", 0, "conforms: 3 triples", "stdout"),
         ("invalid.ttl", 1, "<http://example.org/unlabelled>", "stdout"),
         ("syntax-error.ttl", 2, "syntax-error.ttl:7:31: ", "stderr"),
-        ("empty.ttl", 2, "empty.ttl: file is empty", "stderr"),
+        ("empty.ttl", 2, "empty.ttl:1: file is empty", "stderr"),
         ("does-not-exist.ttl", 2, "no such file or directory", "stderr"),
     ],
 )

@@ -73,3 +73,35 @@ class RemoteError(NervegraphError):
         self.url = url
         self.message = message
         super().__init__(f"{url}: {message}")
+
+
+class NetworkRefused(NervegraphError):
+    """A local operation tried to reach the network, which nervegraph refuses by default.
+
+    Attributes:
+        target: what would have been contacted (a URL or ``host:port``).
+        option: the option that allows it, for the message (e.g. ``--allow-network``).
+    """
+
+    def __init__(self, target: str, what: str, option: str | None = None) -> None:
+        self.target = target
+        self.option = option
+        hint = f"; pass {option} to allow it" if option else ""
+        super().__init__(
+            f"{what} tried to contact {target}; nervegraph works offline by default{hint}"
+        )
+
+
+class DeadlineExceeded(NervegraphError):
+    """A validation or local query ran longer than its timeout and was stopped.
+
+    Attributes:
+        seconds: the timeout that was exceeded.
+    """
+
+    def __init__(self, what: str, seconds: float, option: str = "--timeout") -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"{what} did not finish within {seconds:g} s and was stopped "
+            f"(raise the limit with {option} SECONDS)"
+        )

@@ -8,6 +8,12 @@ Choices, so nobody has to guess:
   ``ng:statedRelation`` is backed by a statement"). Those look up ``rdfs:subPropertyOf``
   in the *data* graph, which is why :func:`nervegraph.graph.load_graph` puts the ontology
   into the graph it returns.
+* ``do_owl_imports=False`` and the offline guard (:func:`nervegraph._offline.offline`):
+  validation never fetches an ``owl:imports`` or runs a ``SERVICE``; shapes whose
+  SPARQL would read remote data, or whose ``sh:pattern`` can backtrack exponentially
+  (``(a+)+``), are refused before pySHACL runs (:mod:`nervegraph.limits`).
+* ``timeout``: validation can run in a forked child killed at the deadline
+  (:func:`nervegraph.limits.call_with_timeout`); the CLI's ``--timeout`` sets it.
 * ``allow_warnings=True``: results of severity ``sh:Warning`` and ``sh:Info`` are listed
   in :attr:`ValidationResult.violations` but do not make ``conforms`` false, exactly as
   pySHACL decides with that flag. Only ``sh:Violation`` fails validation.
@@ -26,7 +32,7 @@ import rdflib
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
-from . import resources
+from . import _offline, limits, resources
 from .errors import InputError, NervegraphError
 from .graph import bind_prefixes, load_graph, new_graph, parse_file
 
@@ -114,6 +120,7 @@ def validate_graph(
     *,
     shapes: GraphInput = None,
     allow_warnings: bool = True,
+    timeout: float | None = None,
 ) -> ValidationResult:
     """Validate ``data`` against SHACL ``shapes``.
 
@@ -123,6 +130,7 @@ def validate_graph(
         shapes: a shapes graph, shapes files, or ``None`` for ``ontology/shapes.ttl``.
         allow_warnings: when true (the default), ``sh:Warning``/``sh:Info`` results are
             reported but do not break conformance.
+        timeout: seconds pySHACL may run; ``None`` (the default) means no limit.
 
     Returns:
         A :class:`ValidationResult` whose violations are sorted by focus node, path,
@@ -130,26 +138,29 @@ def validate_graph(
 
     Raises:
         InputError: a data or shapes file is missing, empty or malformed.
-        NervegraphError: pySHACL refused the shapes (e.g. an invalid SPARQL constraint).
+        NervegraphError: pySHACL refused the shapes (e.g. an invalid SPARQL constraint),
+            a shape is unsafe (catastrophic ``sh:pattern``, SPARQL reading remote data).
+        DeadlineExceeded: validation took longer than ``timeout``.
     """
     data_graph = data if isinstance(data, rdflib.Graph) else load_graph(data)
     shapes_graph = load_shapes(shapes)
+    check_shapes_safe(shapes_graph)
     log.info("validating %d triples", len(data_graph))
-    try:
-        conforms, report_graph, report_text = pyshacl.validate(
-            data_graph,
-            shacl_graph=shapes_graph,
-            inference="none",
-            advanced=True,
-            allow_warnings=allow_warnings,
-            allow_infos=allow_warnings,
-            inplace=False,
+    if timeout is None:
+        conforms, report_graph, report_text = _run_pyshacl(
+            data_graph, shapes_graph, allow_warnings
         )
-    except RecursionError:
-        raise NervegraphError("SHACL validation failed: shapes nested too deeply") from None
-    except Exception as exc:  # pySHACL raises several unrelated types for bad shapes
-        raise NervegraphError(f"SHACL validation failed: {exc}") from exc
-    assert isinstance(report_graph, rdflib.Graph)
+    else:
+
+        def in_child() -> tuple[bool, bytes, str]:
+            ok, graph, text = _run_pyshacl(data_graph, shapes_graph, allow_warnings)
+            return ok, graph.serialize(format="nt", encoding="utf-8"), text
+
+        conforms, report_nt, report_text = limits.call_with_timeout(
+            in_child, timeout, what="SHACL validation"
+        )
+        report_graph = new_graph()
+        report_graph.parse(data=report_nt, format="nt")
     bind_prefixes(report_graph)
     violations = sorted(
         (
@@ -167,6 +178,56 @@ def validate_graph(
         shape_count=count_shapes(shapes_graph),
         shapes_graph=shapes_graph,
     )
+
+
+def check_shapes_safe(shapes_graph: rdflib.Graph) -> None:
+    """Refuse shapes that could hang validation or reach the network.
+
+    Raises:
+        NervegraphError: a ``sh:pattern`` with nested quantifiers (``(a+)+``) or that does
+            not compile, or a SHACL-SPARQL constraint using SERVICE, LOAD or FROM.
+    """
+    bad = limits.catastrophic_patterns(shapes_graph)
+    if bad:
+        shape, pattern, reason = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise NervegraphError(
+            f"unsafe SHACL shape {shape}: sh:pattern {pattern!r}: {reason}{more}; "
+            "rewrite it without nested quantifiers"
+        )
+    remote = limits.network_constraints(shapes_graph)
+    if remote:
+        node, message = remote[0]
+        raise NervegraphError(
+            f"unsafe SHACL constraint {node}: {message}; "
+            "nervegraph validates offline, so shapes may not read remote data"
+        )
+
+
+def _run_pyshacl(
+    data_graph: rdflib.Graph, shapes_graph: rdflib.Graph, allow_warnings: bool
+) -> tuple[bool, rdflib.Graph, str]:
+    """Run pySHACL offline; return (conforms, report graph, report text)."""
+    try:
+        with _offline.offline(what="SHACL validation"):
+            conforms, report_graph, report_text = pyshacl.validate(
+                data_graph,
+                shacl_graph=shapes_graph,
+                inference="none",
+                advanced=True,
+                allow_warnings=allow_warnings,
+                allow_infos=allow_warnings,
+                inplace=False,
+                do_owl_imports=False,
+            )
+    except NervegraphError:
+        raise
+    except RecursionError:
+        raise NervegraphError("SHACL validation failed: shapes nested too deeply") from None
+    except Exception as exc:  # pySHACL raises several unrelated types for bad shapes
+        raise NervegraphError(f"SHACL validation failed: {exc}") from None
+    assert isinstance(report_graph, rdflib.Graph)
+    return bool(conforms), report_graph, str(report_text)
 
 
 def _term_text(term: Node | None) -> str | None:
@@ -311,6 +372,7 @@ def _text_report(result: ValidationResult) -> str:
 __all__ = [
     "REPORT_FORMATS",
     "ValidationResult",
+    "check_shapes_safe",
     "Violation",
     "count_shapes",
     "format_report",
