@@ -21,6 +21,18 @@ from .prefixes import PREFIXES
 
 log = logging.getLogger(__name__)
 
+
+def _drop_invalid_uri_warnings(record: logging.LogRecord) -> bool:
+    """Silence rdflib's "does not look like a valid URI" warning.
+
+    The strict pre-parse (limits.py) refuses such IRIs with a position; rdflib's
+    warning would only precede that error as noise.
+    """
+    return "does not look like a valid URI" not in record.getMessage()
+
+
+logging.getLogger("rdflib.term").addFilter(_drop_invalid_uri_warnings)
+
 #: file suffix -> rdflib parser name
 FORMATS: dict[str, str] = {
     ".ttl": "turtle",
@@ -177,20 +189,26 @@ def parse_file(path: str | Path) -> rdflib.Graph:
     parser = "turtle" if fmt == "nt" and strict_error is None else fmt
     log.debug("parsing %s as %s", path, parser)
     try:
-        with _offline.offline(what=f"parsing {path}"):
-            graph.parse(data=raw, format=parser, publicID=base)
-    except NervegraphError:
-        raise
-    except BadSyntax as exc:
-        line, column = _badsyntax_position(exc)
-        raise InputError(path, exc._why, line=line, column=column) from None
-    except RecursionError:
-        raise InputError(path, "structure nested too deeply to parse", line=1) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid text: {exc.reason}") from None
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
-        raise _parser_error(path, fmt, raw, exc) from None
-    if strict_error is not None:
+        try:
+            with _offline.offline(what=f"parsing {path}"):
+                graph.parse(data=raw, format=parser, publicID=base)
+        except NervegraphError:
+            raise
+        except BadSyntax as exc:
+            line, column = _badsyntax_position(exc)
+            raise InputError(path, exc._why, line=line, column=column) from None
+        except RecursionError:
+            raise InputError(path, "structure nested too deeply to parse", line=1) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not valid text: {exc.reason}") from None
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
+            raise _parser_error(path, fmt, raw, exc) from None
+    except InputError as exc:
+        raise _better_error(exc, strict_error) from None
+    if strict_error is not None:  # rdflib accepted what is not RDF 1.1
+        if strict_error.line is None:
+            line = limits.first_element_line(raw) if fmt == "xml" else 1
+            strict_error = InputError(path, strict_error.message, line=line)
         raise strict_error
 
     if isinstance(graph, rdflib.Dataset):
@@ -201,6 +219,25 @@ def parse_file(path: str | Path) -> rdflib.Graph:
     if len(graph) == 0:
         raise InputError(path, "file is empty / contains no triples", line=1)
     return graph
+
+
+def _better_error(rdflib_error: InputError, strict_error: InputError | None) -> InputError:
+    """Pick the error to report when rdflib and pyoxigraph both refused a file.
+
+    rdflib's wording is kept (it is what users and tests know) unless its position is
+    missing or nonsensical (rdflib reports some errors at the end of the file, or with a
+    negative column) and pyoxigraph located the problem earlier.
+    """
+    if strict_error is None or strict_error.line is None:
+        return rdflib_error
+    if rdflib_error.line is None or rdflib_error.line > strict_error.line:
+        return strict_error
+    if rdflib_error.column is not None and rdflib_error.column < 1:
+        line, column = rdflib_error.line, None
+        if line == strict_error.line:
+            column = strict_error.column
+        return InputError(rdflib_error.path, rdflib_error.message, line=line, column=column)
+    return rdflib_error
 
 
 def _check_utf8(path: Path, raw: bytes) -> None:
@@ -224,10 +261,14 @@ def _check_jsonld(path: Path, raw: bytes) -> None:
         raise InputError(path, message, line=exc.lineno, column=exc.colno) from None
     remote = _offline.remote_jsonld_contexts(document)
     if remote:
+        found = raw.find(json.dumps(remote[0]).encode("utf-8"))
+        line, column = limits.position(raw, found) if found >= 0 else (None, None)
         raise InputError(
             path,
             f"JSON-LD context {remote[0]!r} would be fetched from the network; "
             "nervegraph reads only self-contained JSON-LD (inline the @context)",
+            line=line,
+            column=column,
         )
 
 

@@ -170,11 +170,14 @@ def check_xml_entities(path: Path, raw: bytes, limits: Limits | None = None) -> 
     for name, size in values.items():
         total += size * raw.count(b"&" + name + b";")
     if total > limits.max_entity_expansion:
+        doctype = _DOCTYPE.search(raw)
+        line, column = position(raw, doctype.start() if doctype else 0)
         raise InputError(
             path,
             f"XML entities would expand to {total:,} characters, more than the limit "
             f"of {limits.max_entity_expansion:,} (max_entity_expansion)",
-            line=1,
+            line=line,
+            column=column,
         )
 
 
@@ -219,12 +222,14 @@ def strict_parse(
                 break
     except SyntaxError as exc:
         message = str(exc)
-        message = re.sub(
-            r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ", "", message
-        )
+        message = re.sub(r"^Parser error [^:]*: ", "", message)
+        if message.lower().startswith("unexpected end of file"):
+            message = "unexpected end of file: what starts here is never closed"
         message = re.sub(r" \(line \d+\)$", "", message)
         line = exc.lineno if isinstance(exc.lineno, int) else None
         column = exc.offset if isinstance(exc.offset, int) and line is not None else None
+        if line is None:  # the RDF/XML parser names the culprit but not where it is
+            line, column = _locate(raw, message)
         raise InputError(path, message or "syntax error", line=line, column=column) from None
     except (ValueError, OSError) as exc:  # e.g. an I/O error inside the XML reader
         raise InputError(path, str(exc) or type(exc).__name__) from None
@@ -239,6 +244,21 @@ def strict_parse(
             line=line,
             column=column,
         )
+
+
+def _locate(raw: bytes, message: str) -> tuple[int | None, int | None]:
+    """Find where a message's quoted culprit (``'…'``) is in ``raw``, if anywhere."""
+    for quoted in re.findall(r"'([^']{3,})'", message):
+        found = raw.find(quoted.encode("utf-8"))
+        if found >= 0:
+            return position(raw, found)
+    return None, None
+
+
+def first_element_line(raw: bytes) -> int:
+    """Return the line of the first XML element (the root), or 1."""
+    root = re.search(rb"<[A-Za-z_]", raw)
+    return position(raw, root.start())[0] if root else 1
 
 
 _TURTLE_TOKENS = re.compile(
@@ -280,7 +300,11 @@ def check_depth(path: Path, raw: bytes, fmt: str, limits: Limits | None = None) 
 
 
 def check_json_depth(path: Path, raw: bytes, limits: Limits | None = None) -> None:
-    """Refuse JSON nested deeper than ``max_depth`` (before ``json.loads`` recurses)."""
+    """Refuse deep JSON and long JSON strings.
+
+    Nesting deeper than ``max_depth`` is refused before ``json.loads`` recurses; strings
+    longer than ``max_term_chars`` before rdflib copies them around.
+    """
     limits = limits or _limits
     depth = 0
     for match in re.finditer(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', raw):
@@ -297,6 +321,17 @@ def check_json_depth(path: Path, raw: bytes, limits: Limits | None = None) -> No
                 )
         elif token in (b"]", b"}"):
             depth -= 1
+        elif len(token) > limits.max_term_chars:
+            size = len(token.decode("utf-8", errors="replace")) - 2
+            if size > limits.max_term_chars:
+                line, column = position(raw, match.start())
+                raise InputError(
+                    path,
+                    f"a string of {size:,} characters exceeds the limit of "
+                    f"{limits.max_term_chars:,} (max_term_chars)",
+                    line=line,
+                    column=column,
+                )
 
 
 def precheck(path: Path, raw: bytes, fmt: str) -> None:
