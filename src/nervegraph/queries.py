@@ -566,6 +566,15 @@ def _local_name(iri: URIRef) -> str:
     return re.split(r"[/#]", str(iri))[-1]
 
 
+#: SKOS mapping properties by strength, for resolving an external code to an instance
+_MATCH_TIERS: tuple[tuple[URIRef, ...], ...] = (
+    (SKOS.exactMatch,),
+    (SKOS.closeMatch,),
+    (SKOS.broadMatch, SKOS.narrowMatch),
+    (SKOS.relatedMatch,),
+)
+
+
 def _check_iri(param: str, iri: str) -> None:
     bad = _BAD_IRI_CHARS.search(iri)
     if bad:
@@ -613,8 +622,13 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
     if iri is not None:
         if iri in candidates:
             return iri
-        # an external identifier (MESH:D…) names the instance that skos:exactMatch-es it
-        hits = [c for c in candidates if (c, SKOS.exactMatch, iri) in graph]
+        # an external identifier (MESH:D…) names the instance mapped to it: the
+        # strongest SKOS match wins (exact, then close, then broad/narrow, then related)
+        hits = []
+        for tier in _MATCH_TIERS:
+            hits = sorted({c for c in candidates for p in tier if (c, p, iri) in graph})
+            if hits:
+                break
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
