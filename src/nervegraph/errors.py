@@ -41,6 +41,16 @@ class InputError(NervegraphError):
                 where += f":{self.column}"
         return f"{where}: {self.message}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments (errors cross process boundaries)."""
+        return (_rebuild_input_error, (str(self.path), self.message, self.line, self.column))
+
+
+def _rebuild_input_error(
+    path: str, message: str, line: int | None, column: int | None
+) -> InputError:
+    return InputError(path, message, line=line, column=column)
+
 
 class QueryError(NervegraphError):
     """A stored or ad-hoc SPARQL query cannot be found, parsed or run."""
@@ -56,6 +66,10 @@ class ParameterError(QueryError):
     def __init__(self, parameter: str, message: str) -> None:
         self.parameter = parameter
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments."""
+        return (type(self), (self.parameter, str(self)))
 
 
 class ServerError(NervegraphError):
@@ -74,6 +88,10 @@ class RemoteError(NervegraphError):
         self.message = message
         super().__init__(f"{url}: {message}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments."""
+        return (type(self), (self.url, self.message))
+
 
 class NetworkRefused(NervegraphError):
     """A local operation tried to reach the network, which nervegraph refuses by default.
@@ -86,10 +104,15 @@ class NetworkRefused(NervegraphError):
     def __init__(self, target: str, what: str, option: str | None = None) -> None:
         self.target = target
         self.option = option
+        self.what = what
         hint = f"; pass {option} to allow it" if option else ""
         super().__init__(
             f"{what} tried to contact {target}; nervegraph works offline by default{hint}"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments."""
+        return (type(self), (self.target, self.what, self.option))
 
 
 class DeadlineExceeded(NervegraphError):
@@ -101,7 +124,13 @@ class DeadlineExceeded(NervegraphError):
 
     def __init__(self, what: str, seconds: float, option: str = "--timeout") -> None:
         self.seconds = seconds
+        self.what = what
+        self.option = option
         super().__init__(
             f"{what} did not finish within {seconds:g} s and was stopped "
             f"(raise the limit with {option} SECONDS)"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments."""
+        return (type(self), (self.what, self.seconds, self.option))

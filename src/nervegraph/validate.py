@@ -152,15 +152,16 @@ def validate_graph(
         )
     else:
 
-        def in_child() -> tuple[bool, bytes, str]:
+        def in_child() -> tuple[bool, list[tuple[Node, Node, Node]], str]:
             ok, graph, text = _run_pyshacl(data_graph, shapes_graph, allow_warnings)
-            return ok, graph.serialize(format="nt", encoding="utf-8"), text
+            return ok, list(graph), text  # pickled terms keep their blank node ids
 
-        conforms, report_nt, report_text = limits.call_with_timeout(
+        conforms, report_triples, report_text = limits.call_with_timeout(
             in_child, timeout, what="SHACL validation"
         )
         report_graph = new_graph()
-        report_graph.parse(data=report_nt, format="nt")
+        for triple in report_triples:
+            report_graph.add(triple)
     bind_prefixes(report_graph)
     violations = sorted(
         (
@@ -226,7 +227,8 @@ def _run_pyshacl(
         raise NervegraphError("SHACL validation failed: shapes nested too deeply") from None
     except Exception as exc:  # pySHACL raises several unrelated types for bad shapes
         raise NervegraphError(f"SHACL validation failed: {exc}") from None
-    assert isinstance(report_graph, rdflib.Graph)
+    if not isinstance(report_graph, rdflib.Graph):  # pySHACL's ValidationFailure
+        raise NervegraphError(f"SHACL validation failed: {report_graph}")
     return bool(conforms), report_graph, str(report_text)
 
 

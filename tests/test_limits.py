@@ -1,0 +1,163 @@
+"""Resource limits: catastrophic regexes, validation and query deadlines, size limits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from nervegraph import cli
+from nervegraph.errors import DeadlineExceeded, InputError, NervegraphError
+from nervegraph.graph import parse_file
+from nervegraph.limits import call_with_timeout, pattern_problem, set_limits
+from nervegraph.validate import load_shapes, validate_graph
+
+CATASTROPHIC = [
+    "(a+)+$",
+    "(a*)*b",
+    "(.*)*x",
+    "^(\\w+\\s?)*$",
+    "(?:x+)+",
+    "([a-z]+)*@",
+    "(a|a)*b",
+    "(a|ab)*c",
+    "(\\d+){2,}",
+]
+SAFE = [
+    "^[a-z0-9-]+$",
+    "^(ab)+$",
+    "^https?://",
+    "^\\d{4}-\\d{2}-\\d{2}$",
+    "(a|b)*c",
+]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_catastrophic_patterns_are_flagged(pattern: str) -> None:
+    assert pattern_problem(pattern) is not None
+
+
+@pytest.mark.parametrize("pattern", SAFE)
+def test_ordinary_patterns_pass(pattern: str) -> None:
+    assert pattern_problem(pattern) is None
+
+
+def test_bundled_shapes_have_no_dangerous_pattern() -> None:
+    shapes = load_shapes()
+    assert all(pattern_problem(str(p)) is None for p in shapes.objects(None, rdflib.SH.pattern))
+
+
+def _shapes_with_pattern(tmp_path: Path, pattern: str) -> Path:
+    path = tmp_path / "shapes.ttl"
+    path.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;\n"
+        f'  sh:property [ sh:path rdfs:label ; sh:pattern "{pattern}" ] .\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_validate_refuses_a_catastrophic_shape_before_running(tmp_path: Path) -> None:
+    shapes = _shapes_with_pattern(tmp_path, "^(a+)+$")
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        '<http://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "'
+        + "a" * 40
+        + '!" .\n',
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        cli.main, ["validate", "--no-ontology", "--shapes", str(shapes), str(data)]
+    )
+    assert result.exit_code == 2
+    assert "nested quantifiers" in result.output and "Traceback" not in result.output
+    assert time.monotonic() - started < 5
+
+
+HEAVY_SHAPES = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<http://example.org/S> a sh:NodeShape ;
+  sh:targetNode <http://example.org/n0> ;
+  sh:sparql [ sh:select \"\"\"SELECT $this WHERE {
+      ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . FILTER (?c = ?f && ?f = ?i && ?i = 0)
+  }\"\"\" ] .
+"""
+
+
+def _heavy_data() -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for i in range(60):
+        graph.add((rdflib.URIRef(f"http://example.org/n{i}"), rdflib.RDFS.label, rdflib.Literal(i)))
+    return graph
+
+
+def test_validation_timeout_stops_and_reports(tmp_path: Path) -> None:
+    shapes = tmp_path / "heavy.ttl"
+    shapes.write_text(HEAVY_SHAPES, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match="did not finish within 1 s"):
+        validate_graph(_heavy_data(), shapes=[shapes], timeout=1)
+    assert time.monotonic() - started < 5
+    assert multiprocessing.active_children() == []  # the child was killed and reaped
+
+
+def test_validation_with_timeout_gives_the_same_answer(tmp_path: Path) -> None:
+    shapes = load_shapes([_shapes_with_pattern(tmp_path, "^b")])  # one parse: same bnode ids
+    data = rdflib.Graph()
+    data.add((rdflib.URIRef("http://example.org/a"), rdflib.RDFS.label, rdflib.Literal("a")))
+    plain = validate_graph(data, shapes=shapes)
+    forked = validate_graph(data, shapes=shapes, timeout=30)
+    assert plain.conforms is forked.conforms is False
+    assert plain.violations == forked.violations
+
+
+def test_cli_query_timeout_exits_2() -> None:
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        cli.main,
+        ["query", "-", "--timeout", "1"],
+        input="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    )
+    assert result.exit_code == 2
+    assert "did not finish within 1 s" in result.output and "--timeout" in result.output
+    assert time.monotonic() - started < 15
+    assert multiprocessing.active_children() == []
+
+
+def test_call_with_timeout_passes_errors_and_values_through() -> None:
+    assert call_with_timeout(lambda: 6 * 7, 10, what="x") == 42
+
+    def fail() -> None:
+        raise InputError("f.ttl", "broken", line=3)
+
+    with pytest.raises(InputError, match="f.ttl:3: broken"):
+        call_with_timeout(fail, 10, what="x")
+
+
+def test_limits_are_configurable(tmp_path: Path) -> None:
+    path = tmp_path / "d.ttl"
+    path.write_text(
+        "@prefix ex: <http://example.org/> .\nex:a ex:p " + "(" * 10 + ")" * 10 + " .\n",
+        encoding="utf-8",
+    )
+    old = set_limits(max_depth=5)
+    try:
+        with pytest.raises(InputError, match="more than 5 levels"):
+            parse_file(path)
+    finally:
+        set_limits(max_depth=old.max_depth)
+    assert len(parse_file(path)) > 0
+
+
+def test_unsafe_shape_error_is_a_nervegraph_error(tmp_path: Path) -> None:
+    data = rdflib.Graph()
+    data.add((rdflib.URIRef("http://example.org/a"), rdflib.RDFS.label, rdflib.Literal("a")))
+    with pytest.raises(NervegraphError, match=r"\(\.\*\)\*"):
+        validate_graph(data, shapes=[_shapes_with_pattern(tmp_path, "(.*)*x")])
