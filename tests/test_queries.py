@@ -1157,10 +1157,18 @@ def test_oxrdflib_gives_identical_answers(graph: Graph) -> None:
         "mechanism": "disrupted ion flow leading to spasm",
     }
     for query in CATALOGUE:
+        if any(p.required and p.name not in params for p in query.params):
+            continue  # a query added later, with a parameter this test has no value for
         values = {p.name: params[p.name] for p in query.params if p.name in params}
         mem, oxr = run_query(query, graph, **values), run_query(query, ox, **values)
         if query.query_type == "CONSTRUCT":
             assert set(mem.graph) == set(oxr.graph), query.name  # type: ignore[arg-type]
         else:
-            key = lambda r: tuple((k, str(v)) for k, v in sorted(r.items()))  # noqa: E731
+            def key(row: dict) -> tuple:
+                # GROUP_CONCAT order is undefined: compare its items as a sorted list
+                return tuple(
+                    (k, " ".join(sorted(str(v).split())) if k == "iris" else str(v))
+                    for k, v in sorted(row.items())
+                )
+
             assert sorted(map(key, mem.rows)) == sorted(map(key, oxr.rows)), query.name

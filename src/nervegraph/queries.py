@@ -37,10 +37,11 @@ from pyparsing import ParseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.store import Store
 from rdflib.term import Identifier, Node
 
 from . import (
-    _offline,  # noqa: F401 - keeps rdflib off the network
+    _offline,  # keeps rdflib off the network; offline() guards run_query
     resources,
 )
 from .errors import ParameterError, QueryError
@@ -483,7 +484,7 @@ def check_offline(text: str) -> None:
             raise QueryError(
                 f"query uses {upper}, which would read remote or external data; "
                 "nervegraph queries run on the local graph only "
-                "(pass allow_network=True to run it anyway)"
+                "(pass --allow-network, or allow_network=True, to run it anyway)"
             )
 
 
@@ -699,6 +700,7 @@ def prepare_query(
     return PreparedQuery(text=query.text, bindings=bindings, query=query)
 
 
+@_offline.guarded("query", option="--allow-network")
 def run_query(
     name_or_path_or_text: str | Path | StoredQuery,
     graph: Graph | None = None,
@@ -725,10 +727,17 @@ def run_query(
     if graph is None:
         graph = load_graph()
     prepared = prepare_query(name_or_path_or_text, graph, allow_network=allow_network, **params)
-    parsed = _parse(prepared.text)
+    # rdflib's own engine gets the cached parse and initBindings. A store with its own
+    # SPARQL engine (oxrdflib) refuses parsed queries and binds only projected variables,
+    # so it gets the text with the bindings as a VALUES clause of checked terms.
+    native = type(graph.store).query is not Store.query
+    bindings = prepared.bindings
+    query: Query | str = _parse(prepared.text)
+    if native:
+        query, bindings = bindings_as_values(prepared.text, bindings), {}
     log.debug("running %s with %s", prepared.query.name, prepared.bindings)
     try:
-        result = graph.query(parsed, initBindings=prepared.bindings)
+        result = graph.query(query, initBindings=bindings)
     except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
         raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
     out = QueryResult(query_type=prepared.query.query_type, source_graph=graph, _result=result)
