@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rdflib
+
+from nervegraph.graph import load_graph
+from nervegraph.server import Server, start_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO_ROOT / "tests" / "data"
@@ -48,3 +53,23 @@ def source_file() -> Path:
 def source_text(source_file: Path) -> str:
     """The source article's text (UTF-8); skips the test when the file is absent."""
     return source_file.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def local_graph() -> rdflib.Graph:
+    """The bundled graph, loaded once per session (do not modify it)."""
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A writable Oxigraph server on a free 127.0.0.1 port holding the bundled graph.
+
+    Started once per session with a temporary store, stopped at the end; shared by
+    test_server.py, test_injection.py and test_concurrency.py.
+    """
+    location = tmp_path_factory.mktemp("oxigraph-store")
+    with start_server(
+        host="127.0.0.1", port=0, location=location, writable=True, timeout_s=60
+    ) as server:
+        yield server

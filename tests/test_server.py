@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,6 @@ from rdflib.compare import isomorphic
 from nervegraph import cli
 from nervegraph.dataset import GRAPH_BASE, named_files
 from nervegraph.errors import RemoteError, ServerError
-from nervegraph.graph import load_graph
 from nervegraph.queries import StoredQuery, list_queries, param_candidates, run_query
 from nervegraph.remote import (
     comparable_graph,
@@ -45,19 +43,7 @@ HEAVY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def local_graph() -> rdflib.Graph:
-    return load_graph()
-
-
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A writable Oxigraph server holding the bundled graph, for the whole session."""
-    location = tmp_path_factory.mktemp("oxigraph-store")
-    with start_server(
-        host=LOOPBACK, port=0, location=location, writable=True, timeout_s=60
-    ) as server:
-        yield server
+# local_graph and oxigraph_server are session fixtures in conftest.py.
 
 
 def _unused_port() -> int:
