@@ -123,9 +123,21 @@ def main(verbose: int) -> None:
     help="Read the bundled ontology together with the given PATHs.",
 )
 @format_option(*REPORT_FORMATS)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds SHACL validation may run before it is stopped (exit 2).",
+)
 @handle_errors
 def validate(
-    paths: tuple[Path, ...], shapes: tuple[Path, ...], with_ontology: bool, fmt: str
+    paths: tuple[Path, ...],
+    shapes: tuple[Path, ...],
+    with_ontology: bool,
+    fmt: str,
+    timeout: float,
 ) -> None:
     """Validate the graph against the SHACL shapes.
 
@@ -133,7 +145,7 @@ def validate(
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
     data = load_graph(list(paths), include_ontology=with_ontology) if paths else None
-    result = validate_graph(data, shapes=list(shapes) or None)
+    result = validate_graph(data, shapes=list(shapes) or None, timeout=timeout)
     click.echo(format_report(result, fmt), nl=False)
     sys.exit(EXIT_OK if result.conforms else EXIT_FAILED)
 
@@ -321,6 +333,11 @@ def queries_command(tag: str | None, fmt: str) -> None:
     "(parameters are resolved locally and sent as RDF terms)."
 )
 @timeout_option()
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Let a local query use SERVICE, LOAD or FROM <IRI> (refused by default).",
+)
 @handle_errors
 def query_command(
     query: str,
@@ -330,6 +347,7 @@ def query_command(
     data: tuple[Path, ...],
     endpoint: str | None,
     timeout: float,
+    allow_network: bool,
 ) -> None:
     """Run a stored query (by name), a .rq file, or SPARQL from stdin (-).
 
@@ -351,9 +369,15 @@ def query_command(
         from .remote import run_stored_remote
 
         result = run_stored_remote(source, endpoint, graph, timeout=timeout, **values)
+        text = result.serialize(_result_format(fmt, result.query_type))
     else:
-        result = run_query(source, graph, **values)
-    text = result.serialize(_result_format(fmt, result.query_type))
+        from .limits import call_with_timeout
+
+        def local() -> str:  # runs in a child killed after --timeout seconds
+            found = run_query(source, graph, allow_network=allow_network, **values)
+            return found.serialize(_result_format(fmt, found.query_type))
+
+        text = call_with_timeout(local, timeout, what="the query")
     if output is not None:
         atomic_write_text(output, text)
     else:
