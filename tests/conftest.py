@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +76,14 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         host="127.0.0.1", port=0, location=location, writable=True, timeout_s=60
     ) as server:
         yield server
+
+
+def drop_graph(server: Server, graph_iri: str) -> None:
+    """Remove a named graph a test added to the shared server (HTTP DELETE)."""
+    url = f"{server.store_url}?graph={urllib.parse.quote(graph_iri, safe='')}"
+    request = urllib.request.Request(url, method="DELETE")  # noqa: S310 - 127.0.0.1
+    try:
+        urllib.request.urlopen(request, timeout=30).close()  # noqa: S310
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:
+            raise

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from conftest import drop_graph
 from nervegraph.server import Server
 
 pytestmark = pytest.mark.slow
@@ -36,9 +37,12 @@ def test_2000_queries_from_8_threads_during_a_load(
 ) -> None:
     bench = _bench()
     jobs = bench.prepare_jobs(local_graph, oxigraph_server.query_url)  # serial answers
-    outcome = bench.run_workload(
-        oxigraph_server.query_url, oxigraph_server.store_url, jobs, runs=2000, threads=8
-    )
+    try:
+        outcome = bench.run_workload(
+            oxigraph_server.query_url, oxigraph_server.store_url, jobs, runs=2000, threads=8
+        )
+    finally:  # the server is shared: leave it as the session fixture made it
+        drop_graph(oxigraph_server, bench.SWAP_GRAPH)
     print(
         f"queries: {outcome.runs}, errors: {len(outcome.errors)}, wrong: {len(outcome.wrong)}, "
         f"loads meanwhile: {outcome.loads}, probe sizes: {outcome.probe_sizes}"

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from conftest import drop_graph
 from nervegraph import store
 from nervegraph.errors import InputError, RemoteError
 from nervegraph.server import Server, free_port, start_server
@@ -168,13 +169,16 @@ def test_malformed_body_never_replaces_a_good_graph(
         encoding="utf-8",
     )
     report = load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[good])
-    assert report.graphs[graph_iri] == 2
-    sent: list[object] = []
-    monkeypatch.setattr(store, "put_graph", lambda *a, **k: sent.append(a))
-    for name in ("ttl-truncated.ttl", "ttl-deep-list-300.ttl", "nt-relative-iri.nt"):
-        bad = REPO / "tests" / "data" / "malformed" / name
-        with pytest.raises(InputError):
-            load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[bad])
-    assert sent == []
-    monkeypatch.undo()
-    assert count_triples(oxigraph_server.query_url, graph_iri) == 2
+    try:
+        assert report.graphs[graph_iri] == 2
+        sent: list[object] = []
+        monkeypatch.setattr(store, "put_graph", lambda *a, **k: sent.append(a))
+        for name in ("ttl-truncated.ttl", "ttl-deep-list-300.ttl", "nt-relative-iri.nt"):
+            bad = REPO / "tests" / "data" / "malformed" / name
+            with pytest.raises(InputError):
+                load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[bad])
+        assert sent == []
+        monkeypatch.undo()
+        assert count_triples(oxigraph_server.query_url, graph_iri) == 2
+    finally:  # the server is shared: leave it as the session fixture made it
+        drop_graph(oxigraph_server, graph_iri)
