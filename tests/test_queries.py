@@ -4,9 +4,6 @@ The expected answers below were written by hand from the article text
 (../shared/source/pinched-nerve-muscle-spasms.txt) and the data model (docs/model.md),
 not copied from query output. Rows are compared as sets of tuples of local names (IRIs),
 plain strings (literals) and None (unbound), so an extra or a missing row fails.
-Expectations that the article supports but the data does not (yet) state are marked
-``xfail(strict=True)`` with the data problem named, so they flip to a failure when the
-data is fixed and the mark must go.
 """
 
 from __future__ import annotations
@@ -623,32 +620,22 @@ WIDESPREAD = {
     ("nervous-system-chain-reaction", "canProduce", None),
     ("spreading-chronic-inflammation", "canProduce", "sometimes"),
     ("severity-of-compression", "influences", None),
+    # "with caveats relating mostly to severity and location of compression"
+    ("location-of-compression", "influences", None),
     ("spreading-inflammation-tightening", "results", None),
 }
-LOCATION_PROBLEM = (
-    "data problem: 'The answer is yes—with caveats relating mostly to severity and "
-    "location of compression' (Connection section, about all-over spasms) is filed as "
-    "evidence of location-of-compression ng:influences muscle-spasm; the data lacks "
-    "location-of-compression ng:influences widespread-muscle-spasms"
-)
 
 
 def test_widespread_spasms_stated(graph: Graph) -> None:
     got = rows(run(graph, "widespread-spasms"), "factor", "relation", "hedge")
-    assert WIDESPREAD <= got
-    assert got - WIDESPREAD <= {("location-of-compression", "influences", None)}
-
-
-@pytest.mark.xfail(strict=True, reason=LOCATION_PROBLEM)
-def test_widespread_spasms_location(graph: Graph) -> None:
-    got = rows(run(graph, "widespread-spasms"), "factor", "relation", "hedge")
-    assert got == WIDESPREAD | {("location-of-compression", "influences", None)}
+    assert got == WIDESPREAD
 
 
 def test_spread_factors(graph: Graph) -> None:
     expected = {
         ("duration-of-compression", "influences", "muscle-spasm", None),
         ("location-of-compression", "influences", "muscle-spasm", None),
+        ("location-of-compression", "influences", "widespread-muscle-spasms", None),
         ("severity-of-compression", "influences", "widespread-muscle-spasms", None),
         ("multiple-adjacent-roots-compressed", "canProduce", "widespread-muscle-spasms", None),
         ("multiple-nerve-branches", "canProduce", "widespread-muscle-spasms", None),
@@ -656,8 +643,7 @@ def test_spread_factors(graph: Graph) -> None:
         ("spreading-chronic-inflammation", "canProduce", "widespread-muscle-spasms", "sometimes"),
     }
     got = rows(run(graph, "spread-factors"), "factor", "relation", "effect", "hedge")
-    extra = {("location-of-compression", "influences", "widespread-muscle-spasms", None)}
-    assert expected <= got and got - expected <= extra
+    assert got == expected
 
 
 def test_recommendations(graph: Graph) -> None:
@@ -807,26 +793,7 @@ def test_schema_org_view(graph: Graph) -> None:
 
 # ---------------------------------------------------------------- QC
 
-DUPLICATE_LABEL_PROBLEM = (
-    "data problem: nge:spreading-chronic-inflammation (ng:SpreadFactor) and "
-    "nge:inflammation-spreading (ng:PhysiologicalEvent) share the prefLabel "
-    "'chronic inflammation spreading beyond the initial site'"
-)
-QC_KNOWN_PROBLEMS = {"qc/duplicate-preflabel-violation": DUPLICATE_LABEL_PROBLEM}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            q.name,
-            marks=[pytest.mark.xfail(strict=True, reason=QC_KNOWN_PROBLEMS[q.name])]
-            if q.name in QC_KNOWN_PROBLEMS
-            else [],
-        )
-        for q in QC
-    ],
-)
+@pytest.mark.parametrize("name", [q.name for q in QC])
 def test_qc_finds_nothing_on_the_data(name: str, graph: Graph) -> None:
     result = run_query(name, graph)
     assert result.rows == [], result.serialize("table")
