@@ -147,7 +147,7 @@ HEDGES = [
     ("tingling", "precedes", "muscle-spasm", "hedge", {"often"}),
     ("radiating-pain", "accompanies", "muscle-spasm", "hedge", {"often"}),
     ("pinched-nerve", "hasSymptom", "localized-muscle-spasms", "hedge",
-     {"common", "typically", "often", "possible"}),
+     {"common", "typically", "often"}),
     ("pinched-nerve", "possibleTreatment", "corticosteroid-injections", "duration",
      {"short-term"}),
     ("pinched-nerve", "possibleTreatment", "corticosteroid-injections", "hedge", {"sometimes"}),
