@@ -144,7 +144,7 @@ def test_cli_refuses_every_payload(
     local_graph: rdflib.Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The parameter path is under test, not loading: reuse the session's graph.
-    monkeypatch.setattr(cli, "load_graph", lambda *args, **kwargs: local_graph)
+    monkeypatch.setattr("nervegraph.graph.load_graph", lambda *args, **kwargs: local_graph)
     runner = CliRunner()
     for payload in PAYLOADS:
         result = runner.invoke(cli.main, ["query", QUERY, "--param", f"region={payload}"])
@@ -170,7 +170,7 @@ def test_endpoint_refuses_before_any_request(
         return real_fetch(text, endpoint, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(remote, "fetch", recording_fetch)
-    monkeypatch.setattr(cli, "load_graph", lambda *args, **kwargs: local_graph)
+    monkeypatch.setattr("nervegraph.graph.load_graph", lambda *args, **kwargs: local_graph)
     runner = CliRunner()
     refused = [p for p in PAYLOADS if _honest(local_graph, p) is None]
     assert len(refused) >= 200

@@ -103,7 +103,8 @@ def test_validation_timeout_stops_and_reports(tmp_path: Path) -> None:
     shapes.write_text(HEAVY_SHAPES, encoding="utf-8")
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded, match="did not finish within 1 s"):
-        validate_graph(_heavy_data(), shapes=[shapes], timeout=1)
+        # pySHACL: pyshacl-turbo finishes this query well within the second
+        validate_graph(_heavy_data(), shapes=[shapes], timeout=1, engine="pyshacl")
     assert time.monotonic() - started < 5
     assert multiprocessing.active_children() == []  # the child was killed and reaped
 

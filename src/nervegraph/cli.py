@@ -9,8 +9,14 @@ Exit codes (also in the README):
       parameter, a SPARQL syntax error (line:column)
 ====  =====================================================================
 
-Shared options are defined once below (``format_option``, ``paths_argument``) so the
-commands added later (``query``, ``export``, ``serve``, ``load``) look alike.
+Shared options are defined once below (``format_option``, ``paths_argument``,
+``engine_option``) so the commands added later (``query``, ``export``, ``serve``,
+``load``) look alike.
+
+Start-up: this module imports only click and nervegraph's light modules; every command
+imports what it needs (rdflib, pySHACL, pyoxigraph) inside its function, so
+``nervegraph --help`` and ``nervegraph queries`` never load rdflib or pySHACL
+(``tests/test_startup.py``).
 """
 
 from __future__ import annotations
@@ -24,17 +30,18 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from .engine import QUERY_ENGINES, VALIDATION_ENGINES
 from .errors import NervegraphError
-from .graph import load_graph
-from .lint import FIX_HINT, lint_files
-from .validate import REPORT_FORMATS, format_report, validate_graph
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_ERROR = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: ``validate --format`` (``nervegraph.validate.REPORT_FORMATS``, kept here so that
+#: ``--help`` does not import rdflib; tests/test_startup.py checks they agree)
+REPORT_FORMATS = ("text", "json", "turtle")
 
 
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
@@ -58,6 +65,23 @@ def paths_argument(help_text: str) -> Callable[[F], F]:
         return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(func)
 
     return decorate
+
+
+def engine_option(*choices: str) -> Callable[[F], F]:
+    """Return an ``--engine`` option limited to ``choices`` (the first is the default).
+
+    ``query``: ``oxigraph`` (default) or ``rdflib``; ``validate``: ``turbo``
+    (pyshacl-turbo, default) or ``pyshacl``. See :mod:`nervegraph.engine`.
+    """
+    return click.option(
+        "--engine",
+        "engine",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Engine that does the work (the default is the fast one; both give the same "
+        "answers).",
+    )
 
 
 def endpoint_option(required: bool = False, help_text: str | None = None) -> Callable[[F], F]:
@@ -98,7 +122,7 @@ def handle_errors(func: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="nervegraph")
+@click.version_option(None, "--version", package_name="nervegraph", prog_name="nervegraph")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL."""
@@ -131,6 +155,7 @@ def main(verbose: int) -> None:
     show_default=True,
     help="Seconds SHACL validation may run before it is stopped (exit 2).",
 )
+@engine_option(*VALIDATION_ENGINES)
 @handle_errors
 def validate(
     paths: tuple[Path, ...],
@@ -138,16 +163,25 @@ def validate(
     with_ontology: bool,
     fmt: str,
     timeout: float,
+    engine: str,
 ) -> None:
     """Validate the graph against the SHACL shapes.
 
     Given PATHs are read together with the bundled ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
-    data = load_graph(list(paths), include_ontology=with_ontology) if paths else None
-    result = validate_graph(data, shapes=list(shapes) or None, timeout=timeout)
-    click.echo(format_report(result, fmt), nl=False)
-    sys.exit(EXIT_OK if result.conforms else EXIT_FAILED)
+    from .validate import validate_and_format
+
+    conforms, text = validate_and_format(
+        list(paths) or None,
+        include_ontology=with_ontology,
+        shapes=list(shapes) or None,
+        timeout=timeout,
+        engine=engine,
+        fmt=fmt,
+    )
+    click.echo(text, nl=False)
+    sys.exit(EXIT_OK if conforms else EXIT_FAILED)
 
 
 @main.command()
@@ -159,6 +193,8 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
 
     Exit 0 when all are canonical (or were fixed), 1 when some are not, 2 on an error.
     """
+    from .lint import FIX_HINT, lint_files
+
     dirty = lint_files(list(paths) or None, fix=fix)
     if fix:
         for path in dirty:
@@ -288,7 +324,7 @@ def queries_command(tag: str | None, fmt: str) -> None:
     --format markdown prints docs/queries.md
     (nervegraph queries --format markdown > docs/queries.md).
     """
-    from .queries import catalogue_markdown, catalogue_text, filter_by_tag, list_queries
+    from .catalogue import catalogue_markdown, catalogue_text, filter_by_tag, list_queries
 
     found = filter_by_tag(list_queries(), tag)
     if fmt == "markdown":
@@ -296,7 +332,7 @@ def queries_command(tag: str | None, fmt: str) -> None:
     elif fmt == "json":
         import json
 
-        from .queries import catalogue_rows
+        from .catalogue import catalogue_rows
 
         click.echo(json.dumps(catalogue_rows(found), indent=2, ensure_ascii=False))
     else:
@@ -338,6 +374,7 @@ def queries_command(tag: str | None, fmt: str) -> None:
     is_flag=True,
     help="Let a local query use SERVICE, LOAD or FROM <IRI> (refused by default).",
 )
+@engine_option(*QUERY_ENGINES)
 @handle_errors
 def query_command(
     query: str,
@@ -348,6 +385,7 @@ def query_command(
     endpoint: str | None,
     timeout: float,
     allow_network: bool,
+    engine: str,
 ) -> None:
     """Run a stored query (by name), a .rq file, or SPARQL from stdin (-).
 
@@ -355,43 +393,23 @@ def query_command(
     SPARQL 1.1 results), turtle (the default for CONSTRUCT)/nt/jsonld/xml. Exit 2 on a bad
     parameter, a SPARQL syntax error (line:column) or a bad input file.
     """
+    from .cold import query_text
     from .io import atomic_write_text
-    from .queries import run_query
 
-    values = _parse_params(params)
-    source: str | Path = query
-    if query == "-":
-        source = sys.stdin.read()
-    elif query.endswith(".rq") or Path(query).is_file():
-        source = Path(query)
-    graph = load_graph(list(data)) if data else load_graph()
-    if endpoint:
-        from .remote import run_stored_remote
-
-        result = run_stored_remote(source, endpoint, graph, timeout=timeout, **values)
-        text = result.serialize(_result_format(fmt, result.query_type))
-    else:
-        from .limits import call_with_timeout
-
-        def local() -> str:  # runs in a child killed after --timeout seconds
-            found = run_query(source, graph, allow_network=allow_network, **values)
-            return found.serialize(_result_format(fmt, found.query_type))
-
-        text = call_with_timeout(local, timeout, what="the query")
+    text = query_text(
+        query,
+        _parse_params(params),
+        fmt=fmt,
+        data=list(data),
+        endpoint=endpoint,
+        timeout=timeout,
+        allow_network=allow_network,
+        engine=engine,
+    )
     if output is not None:
         atomic_write_text(output, text)
     else:
         click.echo(text, nl=False)
-
-
-def _result_format(fmt: str, query_type: str) -> str:
-    """Map ``--format`` onto the result serialisers of the query type."""
-    graph_result = query_type in ("CONSTRUCT", "DESCRIBE")
-    if fmt == "auto":
-        return "turtle" if graph_result else "table"
-    if graph_result and fmt == "json":
-        return "jsonld"
-    return fmt
 
 
 @main.command("mappings")

@@ -11,13 +11,18 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from . import _offline, limits, resources
+from . import engine as engine_module
 from .errors import InputError, NervegraphError
 from .prefixes import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +112,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_graph(
-    paths: Iterable[str | Path] | None = None, *, include_ontology: bool = True
+    paths: Iterable[str | Path] | None = None,
+    *,
+    include_ontology: bool = True,
+    engine: str | None = None,
 ) -> rdflib.Graph:
     """Load RDF files into one graph.
 
@@ -117,6 +125,10 @@ def load_graph(
         include_ontology: when ``paths`` is given, also read the bundled ontology files
             (not the shapes) first, so that SHACL-SPARQL constraints and queries can see
             ``rdfs:subPropertyOf`` and friends. Ignored when ``paths`` is ``None``.
+        engine: ``"oxigraph"`` (the default, see :mod:`nervegraph.engine`): the graph
+            lives in an Oxigraph store (oxrdflib), filled by pyoxigraph's parser, and
+            the bundled graph comes from a cache keyed by the SHA-256 of its files;
+            ``"rdflib"``: rdflib's in-memory store. Both hold the same triples.
 
     Returns:
         An :class:`rdflib.Graph` with the union of all triples and the prefixes of
@@ -141,12 +153,79 @@ def load_graph(
             files = [p for p in ontology if p.resolve() not in chosen] + files
         if not files:
             raise InputError(Path("."), "no input files given")
+    if engine_module.check_query_engine(engine) == "oxigraph":
+        return _load_oxigraph(files, cache=paths is None)
     union = new_graph()
     for path in files:
         part = parse_file(path)
         union += part
     log.info("loaded %d triples from %d files", len(union), len(files))
     return union
+
+
+def load_store(files: list[Path], *, cache: bool = False) -> pyoxigraph.Store:
+    """Load ``files`` into one pyoxigraph store, with the checks of :func:`parse_file`.
+
+    Every file passes :func:`nervegraph.limits.precheck`; pyoxigraph then parses it
+    straight into the store. A file pyoxigraph refuses (or cannot read, JSON-LD) goes
+    through :func:`parse_file`, which raises the usual :class:`InputError` or returns
+    the triples to add. With ``cache``, the store is read from (or written to) the
+    cache of :mod:`nervegraph.engine`, keyed by the SHA-256 of the files.
+
+    Raises:
+        InputError: as :func:`parse_file`.
+    """
+    import pyoxigraph
+
+    if cache:
+        cached = engine_module.load_cached_store(files)
+        if cached is not None:
+            return cached
+    store = pyoxigraph.Store()
+    max_chars = limits.get_limits().max_term_chars
+    for path in files:
+        fmt = format_for(path)
+        raw = _read(path)
+        if fmt != "xml":
+            _check_utf8(path, raw)
+        limits.precheck(path, raw, fmt)
+        if fmt == "json-ld":
+            _check_jsonld(path, raw)
+        base = path.resolve().as_uri()
+        count = engine_module.oxigraph_load_file(store, path, raw, fmt, base, max_chars)
+        if count is None:  # refused or unreadable by pyoxigraph: rdflib's path decides
+            store.extend(_ox_quads(parse_file(path)))
+        elif count == 0:
+            raise InputError(path, "file is empty / contains no triples", line=1)
+    if cache:
+        engine_module.save_cached_store(files, store)
+    return store
+
+
+def _ox_quads(graph: rdflib.Graph) -> Iterable[pyoxigraph.Quad]:
+    import pyoxigraph
+    from oxrdflib._converter import to_ox
+
+    default = pyoxigraph.DefaultGraph()
+    for s, p, o in graph:
+        yield pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), default)
+
+
+def _load_oxigraph(files: list[Path], *, cache: bool) -> rdflib.Graph:
+    store = load_store(files, cache=cache)
+    log.info("loaded %d triples from %d files into Oxigraph", len(store), len(files))
+    return engine_module.new_oxigraph_graph(store)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file or directory") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
 
 
 def parse_file(path: str | Path) -> rdflib.Graph:

@@ -6,21 +6,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
-from .prefixes import PREFIXES
+from .prefixes import curie
 
 _LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)
-
-
-def curie(iri: str) -> str:
-    """Return ``prefix:local`` for an IRI under a prefix of ``prefixes.py``, else ``<iri>``."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(best):
-            best = namespace
-            found = prefix
-    if best:
-        return f"{found}:{iri[len(best):]}"
-    return f"<{iri}>"
 
 
 def label(graph: Graph, term: Node | None, lang: str = "en") -> str:

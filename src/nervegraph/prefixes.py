@@ -39,3 +39,15 @@ PREFIXES: dict[str, str] = {
     "icd10cm": "http://purl.bioontology.org/ontology/ICD10CM/",
     "mesh": "http://id.nlm.nih.gov/mesh/",
 }
+
+
+def curie(iri: str) -> str:
+    """Return ``prefix:local`` for an IRI under a prefix of ``prefixes.py``, else ``<iri>``."""
+    best = ""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(best):
+            best = namespace
+            found = prefix
+    if best:
+        return f"{found}:{iri[len(best):]}"
+    return f"<{iri}>"

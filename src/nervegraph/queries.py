@@ -25,14 +25,13 @@ import difflib
 import functools
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import rdflib
 import rdflib.plugins.sparql
-import yaml
 from pyparsing import ParseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -44,6 +43,18 @@ from . import (
     _offline,  # keeps rdflib off the network; offline() guards run_query
     resources,
 )
+from .catalogue import (  # the light half: headers and listings, no rdflib
+    QueryParam,
+    StoredQuery,
+    _params_from_header,
+    _parse_header,
+    _scan,
+    catalogue_markdown,
+    catalogue_rows,
+    catalogue_text,
+    filter_by_tag,
+)
+from .engine import plain_result
 from .errors import ParameterError, QueryError
 from .graph import bind_prefixes, load_graph
 from .labels import label
@@ -61,6 +72,9 @@ __all__ = [
     "StoredQuery",
     "bindings_as_values",
     "catalogue_markdown",
+    "catalogue_rows",
+    "catalogue_text",
+    "filter_by_tag",
     "find_query",
     "list_queries",
     "param_candidates",
@@ -95,56 +109,12 @@ _QUERY_TYPES = {
     "ConstructQuery": "CONSTRUCT",
     "DescribeQuery": "DESCRIBE",
 }
-_PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: characters SPARQL's IRIREF forbids: controls, space, <>"{}|^`\
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):([^\s:/][^\s]*)$")
 
 
 # ---------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class QueryParam:
-    """One parameter of a stored query, from its ``#+ params`` header.
-
-    Attributes:
-        name: the parameter name; the query uses it as ``?_<name>_iri``.
-        description: what the value means.
-        cls: CURIE of the class the value must be an instance of (``rdfs:Resource``:
-            any labelled entity or concept).
-        required: whether the query refuses to run without it.
-        scheme: for ``skos:Concept`` parameters, the CURIE of the concept scheme.
-    """
-
-    name: str
-    description: str
-    cls: str
-    required: bool = False
-    scheme: str | None = None
-
-    @property
-    def variable(self) -> str:
-        """The SPARQL variable name (without ``?``) that carries the value."""
-        return f"_{self.name}_iri"
-
-
-@dataclass(frozen=True)
-class StoredQuery:
-    """A query of the catalogue (or an ad-hoc one) with its header."""
-
-    name: str
-    path: Path | None
-    summary: str
-    description: str
-    tags: tuple[str, ...]
-    params: tuple[QueryParam, ...]
-    query_type: str
-    text: str
-
-    def param(self, name: str) -> QueryParam | None:
-        """Return the parameter called ``name``, or ``None``."""
-        return next((p for p in self.params if p.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -268,48 +238,6 @@ def format_table(result: QueryResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def _parse_header(text: str, where: str) -> dict[str, Any]:
-    lines = []
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if stripped.startswith("#+"):
-            lines.append(stripped[2:].removeprefix(" "))
-        elif stripped and not stripped.startswith("#"):
-            break
-    if not lines:
-        return {}
-    try:
-        header = yaml.safe_load("\n".join(lines)) or {}
-    except yaml.YAMLError as exc:
-        raise QueryError(f"{where}: invalid '#+' YAML header: {exc}") from None
-    if not isinstance(header, dict):
-        raise QueryError(f"{where}: the '#+' header must be a YAML mapping")
-    return header
-
-
-def _params_from_header(header: Mapping[str, Any], where: str) -> tuple[QueryParam, ...]:
-    raw = header.get("params") or []
-    if not isinstance(raw, list):
-        raise QueryError(f"{where}: '#+ params' must be a list")
-    params = []
-    for item in raw:
-        if not isinstance(item, dict) or "name" not in item:
-            raise QueryError(f"{where}: each '#+ params' entry needs a name")
-        name = str(item["name"])
-        if not _PARAM_NAME.match(name):
-            raise QueryError(f"{where}: invalid parameter name {name!r}")
-        params.append(
-            QueryParam(
-                name=name,
-                description=str(item.get("description", "")).strip(),
-                cls=str(item.get("class", "rdfs:Resource")),
-                required=bool(item.get("required", False)),
-                scheme=str(item["scheme"]) if item.get("scheme") else None,
-            )
-        )
-    return tuple(params)
-
-
 @functools.lru_cache(maxsize=512)
 def _parse(text: str) -> Query:
     """Parse and translate SPARQL, turning pyparsing errors into QueryError(line:col)."""
@@ -430,46 +358,6 @@ def load_query(name_or_path_or_text: str | Path | StoredQuery) -> StoredQuery:
 
 
 # ---------------------------------------------------------------- network guard
-
-
-def _scan(text: str) -> Iterable[tuple[int, str]]:
-    """Yield ``(offset, token)`` for words and braces outside strings, IRIs and comments."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif c in "\"'":
-            triple = text[i : i + 3]
-            if triple in ('"""', "'''"):
-                j = text.find(triple, i + 3)
-                i = n if j < 0 else j + 3
-            else:
-                j = i + 1
-                while j < n and text[j] != c and text[j] != "\n":
-                    j += 2 if text[j] == "\\" else 1
-                i = j + 1
-        elif c == "<":
-            m = re.match(r'<[^<>"{}|^`\\\x00-\x20]*>', text[i:])
-            if m:
-                i += m.end()
-            else:
-                yield i, c
-                i += 1
-        elif c.isalpha() or c == "_":
-            m = re.match(r"[A-Za-z_][A-Za-z0-9_-]*(:[^\s{}()<>;,.]*)?", text[i:])
-            assert m is not None
-            word = m.group(0)
-            yield i, word
-            i += len(word)
-        elif c in "?$":
-            m = re.match(r"[?$][A-Za-z0-9_]+", text[i:])
-            i += m.end() if m else 1
-        else:
-            if c in "{}":
-                yield i, c
-            i += 1
 
 
 def check_offline(text: str) -> None:
@@ -706,6 +594,7 @@ def run_query(
     graph: Graph | None = None,
     *,
     allow_network: bool = False,
+    engine: str | None = None,
     **params: str | URIRef,
 ) -> QueryResult:
     """Run a stored or ad-hoc query on ``graph`` (default: :func:`load_graph`).
@@ -715,6 +604,9 @@ def run_query(
             unique basename ``causes-by-region``), a ``.rq`` path, or SPARQL text.
         graph: the graph to query; the bundled graph when ``None``.
         allow_network: permit SERVICE, LOAD and FROM (refused by default).
+        engine: when ``graph`` is ``None``, the engine :func:`load_graph` loads it for
+            (``"oxigraph"``, the default, or ``"rdflib"``); a given graph runs on the
+            engine of its store.
         **params: parameter values, e.g. ``region="lumbar"``.
 
     Returns:
@@ -725,7 +617,7 @@ def run_query(
         ParameterError: unknown or missing required parameter, or a bad value.
     """
     if graph is None:
-        graph = load_graph()
+        graph = load_graph(engine=engine)
     prepared = prepare_query(name_or_path_or_text, graph, allow_network=allow_network, **params)
     # rdflib's own engine gets the cached parse and initBindings. A store with its own
     # SPARQL engine (oxrdflib) refuses parsed queries and binds only projected variables,
@@ -738,6 +630,8 @@ def run_query(
     log.debug("running %s with %s", prepared.query.name, prepared.bindings)
     try:
         result = graph.query(query, initBindings=bindings)
+        if native:  # Oxigraph types every simple literal xsd:string; rdflib does not
+            result = plain_result(result)
     except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
         raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
     out = QueryResult(query_type=prepared.query.query_type, source_graph=graph, _result=result)
@@ -756,6 +650,16 @@ def run_query(
             for row in result
         ]
     return out
+
+
+def _result_format(fmt: str, query_type: str) -> str:
+    """Map ``--format`` onto the result serialisers of the query type."""
+    graph_result = query_type in ("CONSTRUCT", "DESCRIBE")
+    if fmt == "auto":
+        return "turtle" if graph_result else "table"
+    if graph_result and fmt == "json":
+        return "jsonld"
+    return fmt
 
 
 # ---------------------------------------------------------------- remote endpoints
@@ -817,105 +721,3 @@ def bindings_as_values(text: str, bindings: Mapping[str, Identifier]) -> str:
     clause = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
     brace = _where_brace(text)
     return text[: brace + 1] + clause + text[brace + 1 :]
-
-
-# ---------------------------------------------------------------- docs
-
-
-def catalogue_markdown(queries: list[StoredQuery] | None = None) -> str:
-    """Return ``docs/queries.md``: the catalogue rendered from the query headers.
-
-    Regenerate the file with ``nervegraph queries --format markdown > docs/queries.md``.
-    """
-    queries = list_queries() if queries is None else queries
-    out = [
-        "# Stored queries",
-        "",
-        "<!-- Generated from the '#+' headers of queries/**/*.rq; do not edit. -->",
-        "<!-- Regenerate: nervegraph queries --format markdown > docs/queries.md -->",
-        "",
-        "Run one with `nervegraph query NAME [--param KEY=VALUE ...]`; a parameter value",
-        "is a label or synonym (any case), a full IRI or a CURIE such as",
-        "`nge:lumbar-spine`. A query run without an optional parameter answers for all.",
-        "",
-        "| query | type | summary | parameters |",
-        "|---|---|---|---|",
-    ]
-    for q in queries:
-        params = ", ".join(f"`{p.name}`{'' if p.required else '?'}" for p in q.params) or "–"
-        link = f"[`{q.name}`](#{_anchor(q.name)})"
-        out.append(f"| {link} | {q.query_type} | {q.summary} | {params} |")
-    for q in queries:
-        out += ["", f"## {q.name}", "", f"**{q.summary}** ({q.query_type})", ""]
-        if q.description:
-            out += [q.description, ""]
-        if q.tags:
-            out += ["Tags: " + ", ".join(f"`{t}`" for t in q.tags), ""]
-        if q.params:
-            out += ["| parameter | value: instance of | required | description |"]
-            out += ["|---|---|---|---|"]
-            for p in q.params:
-                cls = f"`{p.cls}` in `{p.scheme}`" if p.scheme else f"`{p.cls}`"
-                out.append(
-                    f"| `{p.name}` | {cls} | {'yes' if p.required else 'no'} | {p.description} |"
-                )
-            out.append("")
-        out += [f"Source: `queries/{q.name}.rq`"]
-    return "\n".join(out) + "\n"
-
-
-def _anchor(name: str) -> str:
-    return re.sub(r"[^a-z0-9 -]", "", name.lower()).replace(" ", "-")
-
-
-def filter_by_tag(queries: list[StoredQuery], tag: str | None) -> list[StoredQuery]:
-    """Return the queries carrying ``tag`` (case-insensitive); all when ``tag`` is None."""
-    if not tag:
-        return queries
-    wanted = tag.casefold()
-    return [q for q in queries if wanted in (t.casefold() for t in q.tags)]
-
-
-def catalogue_text(queries: list[StoredQuery]) -> str:
-    """Return the catalogue as an aligned text table: name, parameters, summary."""
-    rows = [
-        (
-            q.name,
-            " ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params) or "-",
-            q.summary,
-        )
-        for q in queries
-    ]
-    header = ("name", "params", "summary")
-    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(2)]
-    lines = [
-        f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}".rstrip()
-        for r in [header, *rows]
-    ]
-    lines.append(f"({len(rows)} queries; '?' marks an optional parameter)")
-    return "\n".join(lines) + "\n"
-
-
-def catalogue_rows(queries: list[StoredQuery]) -> list[dict[str, Any]]:
-    """Return the catalogue as JSON-ready dicts (name, type, summary, tags, params)."""
-    return [
-        {
-            "name": q.name,
-            "type": q.query_type,
-            "summary": q.summary,
-            "description": q.description,
-            "tags": list(q.tags),
-            "params": [
-                {
-                    "name": p.name,
-                    "class": p.cls,
-                    "scheme": p.scheme,
-                    "required": p.required,
-                    "description": p.description,
-                }
-                for p in q.params
-            ],
-        }
-        for q in queries
-    ]
-

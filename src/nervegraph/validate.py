@@ -27,14 +27,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyshacl
 import rdflib
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from . import _offline, limits, resources
+from .engine import check_validation_engine, oxigraph_store
 from .errors import InputError, NervegraphError
 from .graph import bind_prefixes, load_graph, new_graph, parse_file
+from .turbo import _memory_copy
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def validate_graph(
     shapes: GraphInput = None,
     allow_warnings: bool = True,
     timeout: float | None = None,
+    engine: str | None = None,
 ) -> ValidationResult:
     """Validate ``data`` against SHACL ``shapes``.
 
@@ -131,6 +133,10 @@ def validate_graph(
         allow_warnings: when true (the default), ``sh:Warning``/``sh:Info`` results are
             reported but do not break conformance.
         timeout: seconds pySHACL may run; ``None`` (the default) means no limit.
+        engine: ``"turbo"`` (the default): pyshacl-turbo, with constraints whose
+            answer depends on rdflib's SPARQL scoping handed to pySHACL
+            (:mod:`nervegraph.turbo`); ``"pyshacl"``: pySHACL alone. Both report the
+            same focus nodes, paths, components, values and severities.
 
     Returns:
         A :class:`ValidationResult` whose violations are sorted by focus node, path,
@@ -142,18 +148,22 @@ def validate_graph(
             a shape is unsafe (catastrophic ``sh:pattern``, SPARQL reading remote data).
         DeadlineExceeded: validation took longer than ``timeout``.
     """
-    data_graph = data if isinstance(data, rdflib.Graph) else load_graph(data)
+    engine = check_validation_engine(engine)
+    if isinstance(data, rdflib.Graph):
+        data_graph = data
+    else:
+        data_graph = load_graph(data, engine="oxigraph" if engine == "turbo" else "rdflib")
     shapes_graph = load_shapes(shapes)
     check_shapes_safe(shapes_graph)
-    log.info("validating %d triples", len(data_graph))
+    log.info("validating %d triples with %s", len(data_graph), engine)
     if timeout is None:
         conforms, report_graph, report_text = _run_pyshacl(
-            data_graph, shapes_graph, allow_warnings
+            data_graph, shapes_graph, allow_warnings, engine
         )
     else:
 
         def in_child() -> tuple[bool, list[tuple[Node, Node, Node]], str]:
-            ok, graph, text = _run_pyshacl(data_graph, shapes_graph, allow_warnings)
+            ok, graph, text = _run_pyshacl(data_graph, shapes_graph, allow_warnings, engine)
             return ok, list(graph), text  # pickled terms keep their blank node ids
 
         conforms, report_triples, report_text = limits.call_with_timeout(
@@ -181,6 +191,32 @@ def validate_graph(
     )
 
 
+def validate_and_format(
+    paths: list[str | Path] | None = None,
+    *,
+    include_ontology: bool = True,
+    shapes: list[str | Path] | None = None,
+    timeout: float | None = None,
+    engine: str | None = None,
+    fmt: str = "text",
+) -> tuple[bool, str]:
+    """Answer ``nervegraph validate``: load, validate, and render the report.
+
+    Returns:
+        ``(conforms, report text in fmt)``.
+
+    Raises:
+        InputError, NervegraphError, DeadlineExceeded: as :func:`validate_graph`.
+    """
+    engine = check_validation_engine(engine)
+    data = None
+    if paths:
+        store = "oxigraph" if engine == "turbo" else "rdflib"
+        data = load_graph(paths, include_ontology=include_ontology, engine=store)
+    result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
+    return result.conforms, format_report(result, fmt)
+
+
 def check_shapes_safe(shapes_graph: rdflib.Graph) -> None:
     """Refuse shapes that could hang validation or reach the network.
 
@@ -206,11 +242,25 @@ def check_shapes_safe(shapes_graph: rdflib.Graph) -> None:
 
 
 def _run_pyshacl(
-    data_graph: rdflib.Graph, shapes_graph: rdflib.Graph, allow_warnings: bool
+    data_graph: rdflib.Graph,
+    shapes_graph: rdflib.Graph,
+    allow_warnings: bool,
+    engine: str = "pyshacl",
 ) -> tuple[bool, rdflib.Graph, str]:
-    """Run pySHACL offline; return (conforms, report graph, report text)."""
+    """Run pySHACL (or pyshacl-turbo) offline; return (conforms, report graph, text)."""
     try:
         with _offline.offline(what="SHACL validation"):
+            if engine == "turbo":
+                from .turbo import validate_turbo
+
+                conforms, report_graph, report_text = validate_turbo(
+                    data_graph, shapes_graph, allow_warnings
+                )
+                return _checked(conforms, report_graph, report_text)
+            import pyshacl
+
+            if oxigraph_store(data_graph) is not None:  # pySHACL needs rdflib's store
+                data_graph = _memory_copy(data_graph)
             conforms, report_graph, report_text = pyshacl.validate(
                 data_graph,
                 shacl_graph=shapes_graph,
@@ -227,9 +277,15 @@ def _run_pyshacl(
         raise NervegraphError("SHACL validation failed: shapes nested too deeply") from None
     except Exception as exc:  # pySHACL raises several unrelated types for bad shapes
         raise NervegraphError(f"SHACL validation failed: {exc}") from None
+    return _checked(conforms, report_graph, report_text)
+
+
+def _checked(
+    conforms: object, report_graph: object, text: object
+) -> tuple[bool, rdflib.Graph, str]:
     if not isinstance(report_graph, rdflib.Graph):  # pySHACL's ValidationFailure
         raise NervegraphError(f"SHACL validation failed: {report_graph}")
-    return bool(conforms), report_graph, str(report_text)
+    return bool(conforms), report_graph, str(text)
 
 
 def _term_text(term: Node | None) -> str | None:
@@ -379,6 +435,7 @@ __all__ = [
     "count_shapes",
     "format_report",
     "load_shapes",
+    "validate_and_format",
     "validate_graph",
     "violation_dict",
 ]

@@ -1,0 +1,322 @@
+"""Which engine answers: Oxigraph or rdflib for queries, pyshacl-turbo or pySHACL for SHACL.
+
+Measured on a 2-core machine (see ``benchmarks/results/perf.md``): pyoxigraph loads RDF
+more than ten times faster than rdflib's parsers, evaluates the stored queries tens of
+times faster than rdflib's SPARQL engine, and pyshacl-turbo (a Rust SHACL engine)
+returns the same results as pySHACL many times faster. So the defaults are
+
+* ``oxigraph`` for loading and querying: an :class:`rdflib.Graph` on oxrdflib's
+  ``Oxigraph`` store, filled by pyoxigraph's parser. It keeps the whole rdflib
+  ``Graph`` API (labels, parameter look-up, serialisers) while SPARQL runs natively in
+  Oxigraph; ``rdflib`` is rdflib's in-memory store, as before.
+* ``turbo`` for validation: pyshacl-turbo, with the data *and* the shapes handed over as
+  pyoxigraph stores (mixing backends changes how literals compare, e.g. in ``sh:in``);
+  ``pyshacl`` is pySHACL, as before.
+
+This module imports neither rdflib nor pySHACL at import time, so the command line can
+name the engines without paying for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    import rdflib
+
+log = logging.getLogger(__name__)
+
+#: query/load engines; the first is the default
+QUERY_ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
+#: SHACL engines; the first is the default
+VALIDATION_ENGINES: tuple[str, ...] = ("turbo", "pyshacl")
+DEFAULT_QUERY_ENGINE = QUERY_ENGINES[0]
+DEFAULT_VALIDATION_ENGINE = VALIDATION_ENGINES[0]
+
+#: rdflib parser name -> pyoxigraph RdfFormat name
+OX_FORMATS: dict[str, str] = {
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "nquads": "N_QUADS",
+    "trig": "TRIG",
+    "xml": "RDF_XML",
+}
+_QUAD_FORMATS = {"nquads", "trig"}
+#: bump when the cache layout or the loading rules change
+_CACHE_VERSION = "1"
+
+
+def check_query_engine(engine: str | None) -> str:
+    """Return ``engine`` (or the default) after checking it names a query engine.
+
+    Raises:
+        ValueError: an unknown engine.
+    """
+    engine = engine or DEFAULT_QUERY_ENGINE
+    if engine not in QUERY_ENGINES:
+        raise ValueError(f"unknown query engine {engine!r}; expected one of {QUERY_ENGINES}")
+    return engine
+
+
+def check_validation_engine(engine: str | None) -> str:
+    """Return ``engine`` (or the default) after checking it names a SHACL engine.
+
+    Raises:
+        ValueError: an unknown engine.
+    """
+    engine = engine or DEFAULT_VALIDATION_ENGINE
+    if engine not in VALIDATION_ENGINES:
+        raise ValueError(
+            f"unknown validation engine {engine!r}; expected one of {VALIDATION_ENGINES}"
+        )
+    return engine
+
+
+def engine_of(graph: rdflib.Graph) -> str:
+    """Return ``"oxigraph"`` for a graph on oxrdflib's store, else ``"rdflib"``."""
+    return "oxigraph" if oxigraph_store(graph) is not None else "rdflib"
+
+
+def oxigraph_store(graph: Any) -> pyoxigraph.Store | None:
+    """Return the pyoxigraph store behind an oxrdflib-backed graph, else ``None``."""
+    store = getattr(graph, "store", None)
+    inner = getattr(store, "_inner", None) or getattr(store, "_store", None)
+    if inner is None or type(inner).__module__.split(".")[0] != "pyoxigraph":
+        return None
+    return inner
+
+
+def new_oxigraph_graph(store: pyoxigraph.Store | None = None) -> rdflib.Graph:
+    """Return an rdflib graph on oxrdflib's Oxigraph store, prefixes of ``prefixes.py`` bound.
+
+    Args:
+        store: an existing pyoxigraph store to wrap; a new in-memory one when ``None``.
+    """
+    import rdflib
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from .graph import bind_prefixes
+
+    # The triples live in the store's default graph, which is what SPARQL sees.
+    graph = rdflib.Graph(
+        store=_plain_store_class()(store=store),
+        identifier=DATASET_DEFAULT_GRAPH_ID,
+        bind_namespaces="none",
+    )
+    bind_prefixes(graph)
+    return graph
+
+
+@functools.cache
+def _plain_store_class() -> type:
+    """Return oxrdflib's store, yielding simple literals without ``xsd:string``.
+
+    Oxigraph cannot tell ``"a"`` from ``"a"^^xsd:string`` (RDF 1.1: the same literal)
+    and oxrdflib hands both to rdflib as the typed form; rdflib's own store keeps the
+    plain form it parsed. This subclass yields the plain form, so a graph compares
+    equal (and isomorphic) whichever engine loaded it.
+    """
+    from oxrdflib import OxigraphStore
+
+    class PlainLiteralOxigraphStore(OxigraphStore):
+        def triples(self, triple_pattern: Any, context: Any = None) -> Any:
+            for (s, p, o), contexts in super().triples(triple_pattern, context):
+                yield (s, p, plain_literal(o)), contexts
+
+    return PlainLiteralOxigraphStore
+
+
+def _longest_line(raw: bytes) -> int:
+    return max(map(len, raw.split(b"\n")), default=0)
+
+
+def oxigraph_load_file(
+    store: pyoxigraph.Store, path: Path, raw: bytes, fmt: str, base: str, max_term_chars: int
+) -> int | None:
+    """Parse ``raw`` with pyoxigraph into the default graph of ``store``.
+
+    The caller has run :func:`nervegraph.limits.precheck`. Terms longer than
+    ``max_term_chars`` are refused exactly as :func:`nervegraph.limits.strict_parse`
+    does; when no line of the file is that long and it has no long (triple-quoted)
+    literal, no term can be, and the per-term check is skipped.
+
+    Returns:
+        The number of triples parsed, or ``None`` when pyoxigraph cannot read the format
+        or refused the file: the caller then takes the rdflib path, which reports the
+        error in the words users and tests know.
+    """
+    import pyoxigraph
+
+    name = OX_FORMATS.get(fmt)
+    if name is None:
+        return None
+    rdf_format = getattr(pyoxigraph.RdfFormat, name)
+    simple = (
+        len(raw) <= max_term_chars
+        or (b'"""' not in raw and b"'''" not in raw and _longest_line(raw) <= max_term_chars)
+    ) and fmt != "xml"
+    try:
+        if simple and fmt not in _QUAD_FORMATS:
+            before = len(store)
+            store.load(raw, format=rdf_format, base_iri=base, to_graph=pyoxigraph.DefaultGraph())
+            return len(store) - before
+        quads = list(pyoxigraph.parse(raw, format=rdf_format, base_iri=base))
+    except (SyntaxError, ValueError, OSError):
+        return None
+    if not simple:
+        for quad in quads:
+            for term in (quad.subject, quad.predicate, quad.object):
+                value = getattr(term, "value", None)
+                if isinstance(value, str) and len(value) > max_term_chars:
+                    return None  # strict_parse words the error
+    default = pyoxigraph.DefaultGraph()
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object, default) for q in quads)
+    return len(quads)
+
+
+def plain_literal(term: Any) -> Any:
+    """Return ``term`` with an ``xsd:string`` datatype dropped (RDF 1.1: the same literal).
+
+    Oxigraph reports every simple literal as ``xsd:string``; rdflib keeps the plain
+    form it parsed. Dropping the datatype makes both engines return equal terms.
+    """
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
+        return Literal(str(term))
+    return term
+
+
+def plain_result(result: Any) -> Any:
+    """Return an rdflib query ``Result`` from oxrdflib with :func:`plain_literal` terms."""
+    from rdflib.query import Result
+
+    if result.type == "ASK":
+        return result
+    out = Result(result.type)
+    if result.type == "SELECT":
+        out.vars = result.vars
+        out.bindings = [
+            {var: plain_literal(value) for var, value in row.items()}
+            for row in result.bindings
+        ]
+    else:
+        import rdflib
+
+        graph = rdflib.Graph(bind_namespaces="none")
+        for s, p, o in result:
+            graph.add((s, p, plain_literal(o)))
+        out.graph = graph
+    return out
+
+
+# ------------------------------------------------------------------ cache
+
+
+def cache_dir() -> Path:
+    """Return the directory for prebuilt stores.
+
+    ``$NERVEGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/nervegraph``, else
+    ``~/.cache/nervegraph``; a temporary directory when none of those is writable.
+    """
+    explicit = os.environ.get("NERVEGRAPH_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nervegraph"
+
+
+def cache_key(files: Iterable[Path]) -> str:
+    """Return the SHA-256 naming the store built from ``files``.
+
+    It covers each file's resolved path and content, the pyoxigraph version and the
+    cache layout, so editing, adding or removing a file gives another key.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"nervegraph-store {_CACHE_VERSION}\n".encode())
+    try:
+        digest.update(version("pyoxigraph").encode())
+    except Exception:  # noqa: BLE001 - a checkout without metadata still caches
+        digest.update(b"pyoxigraph ?")
+    for path in files:
+        data = Path(path).read_bytes()
+        digest.update(f"\n{Path(path).resolve()}\n{len(data)}\n".encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def cached_store_path(files: Iterable[Path]) -> Path:
+    """Return where the N-Quads dump of the store built from ``files`` is cached."""
+    return cache_dir() / f"store-{cache_key(files)}.nq"
+
+
+def load_cached_store(files: list[Path]) -> pyoxigraph.Store | None:
+    """Return the store for ``files`` from the cache, or ``None`` if it is not there."""
+    import pyoxigraph
+
+    path = cached_store_path(files)
+    if not path.is_file():
+        return None
+    store = pyoxigraph.Store()
+    try:
+        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
+    except (SyntaxError, ValueError, OSError) as exc:
+        log.warning("ignoring the broken store cache %s: %s", path, exc)
+        return None
+    log.debug("loaded %d triples from the store cache %s", len(store), path)
+    return store
+
+
+def save_cached_store(files: list[Path], store: pyoxigraph.Store) -> Path | None:
+    """Write the N-Quads dump of ``store`` to the cache (atomically); return its path.
+
+    A cache that cannot be written is logged and skipped, never an error.
+    """
+    import pyoxigraph
+
+    path = cached_store_path(files)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".store-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                store.dump(out, format=pyoxigraph.RdfFormat.N_QUADS)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.info("cannot write the store cache %s: %s", path, exc)
+        return None
+    return path
+
+
+__all__ = [
+    "DEFAULT_QUERY_ENGINE",
+    "DEFAULT_VALIDATION_ENGINE",
+    "QUERY_ENGINES",
+    "VALIDATION_ENGINES",
+    "cache_dir",
+    "cache_key",
+    "cached_store_path",
+    "check_query_engine",
+    "check_validation_engine",
+    "engine_of",
+    "load_cached_store",
+    "new_oxigraph_graph",
+    "oxigraph_load_file",
+    "oxigraph_store",
+    "plain_literal",
+    "plain_result",
+    "save_cached_store",
+]

@@ -1,0 +1,189 @@
+"""Both engines give the same answers: queries (Oxigraph vs rdflib) and SHACL (turbo vs pySHACL).
+
+Also: the Oxigraph store cache follows the files it was built from, the cold
+``nervegraph query`` path renders exactly what the general path renders, and the
+hand-over of scope-dependent SHACL-SPARQL constraints to pySHACL.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+
+from nervegraph import engine, load_graph, validate_graph
+from nervegraph.catalogue import list_queries as list_headers
+from nervegraph.cold import cold_query
+from nervegraph.graph import load_store
+from nervegraph.prefixes import NGSH
+from nervegraph.queries import list_queries, param_candidates, run_query
+from nervegraph.resources import default_graph_files
+from nervegraph.turbo import hand_overs, scope_dependent_filters
+from nervegraph.validate import load_shapes
+
+DATA = Path(__file__).parent / "data"
+CATALOGUE = list_queries()
+
+
+@pytest.fixture(scope="module")
+def graphs() -> tuple[Graph, Graph]:
+    return load_graph(engine="rdflib"), load_graph(engine="oxigraph")
+
+
+def test_both_engines_load_the_same_triples(graphs: tuple[Graph, Graph]) -> None:
+    memory, ox = graphs
+    assert engine.engine_of(memory) == "rdflib" and engine.engine_of(ox) == "oxigraph"
+    assert len(memory) == len(ox) > 3000
+    assert set(memory) == set(ox)  # simple literals come back plain from both
+
+
+def _concat_vars(text: str) -> set[str]:
+    return set(re.findall(r"GROUP_CONCAT\s*\(.*?\)\s+AS\s+\?(\w+)", text, re.I | re.S))
+
+
+def _row_key(row: dict, unordered: set[str]) -> tuple:
+    key = []
+    for name, value in sorted(row.items()):
+        if name in unordered and isinstance(value, Literal):
+            # GROUP_CONCAT's order is the engine's: compare the items as a set
+            value = tuple(sorted(re.split(r"[\s,;|]+", str(value))))
+        key.append((name, value))
+    return tuple(key)
+
+
+@pytest.mark.parametrize("query", CATALOGUE, ids=lambda q: q.name)
+def test_every_stored_query_same_rows_on_both_engines(query, graphs) -> None:  # noqa: ANN001
+    memory, ox = graphs
+    # without parameters ("all"), and with the first instance of each parameter's class
+    given = {p.name: min(param_candidates(memory, p)) for p in query.params}
+    runs = [given] if any(p.required for p in query.params) else [{}, given]
+    for values in runs:
+        mem, oxr = run_query(query, memory, **values), run_query(query, ox, **values)
+        if query.query_type == "CONSTRUCT":
+            assert set(mem.graph) == set(oxr.graph), (query.name, values)
+            continue
+        assert mem.vars == oxr.vars
+        unordered = _concat_vars(query.text)
+        got = sorted(map(lambda r: _row_key(r, unordered), oxr.rows), key=str)
+        want = sorted(map(lambda r: _row_key(r, unordered), mem.rows), key=str)
+        assert got == want, (query.name, values)  # the same rdflib terms, typed alike
+
+
+def test_headers_only_catalogue_matches_the_parsed_one() -> None:
+    light = list_headers()
+    assert [q.name for q in light] == [q.name for q in CATALOGUE]
+    for a, b in zip(light, CATALOGUE, strict=True):
+        assert (a.summary, a.tags, a.params, a.query_type) == (
+            b.summary,
+            b.tags,
+            b.params,
+            b.query_type,
+        )
+
+
+# ---------------------------------------------------------------- SHACL
+
+
+def _tuples(result) -> list[tuple]:  # noqa: ANN001
+    return sorted(
+        (v.focus_node, v.result_path, v.source_constraint_component, v.value, v.severity)
+        for v in result.violations
+    )
+
+
+FIXTURES = sorted((DATA / "valid").glob("*.ttl")) + sorted((DATA / "invalid").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_turbo_and_pyshacl_report_the_same_results(fixture: Path) -> None:
+    data = load_graph([fixture], engine="rdflib")
+    slow = validate_graph(data, engine="pyshacl")
+    fast = validate_graph(load_graph([fixture]), engine="turbo")
+    assert fast.conforms is slow.conforms
+    assert _tuples(fast) == _tuples(slow)
+
+
+@pytest.mark.slow
+def test_turbo_and_pyshacl_agree_on_the_bundled_graph(graphs: tuple[Graph, Graph]) -> None:
+    memory, ox = graphs
+    slow = validate_graph(memory, engine="pyshacl")
+    fast = validate_graph(ox)
+    assert fast.conforms and slow.conforms
+    assert _tuples(fast) == _tuples(slow) == []
+
+
+def test_scope_dependent_constraint_is_handed_to_pyshacl() -> None:
+    handed = hand_overs(load_shapes())
+    assert [(str(h.constraint), h.variables) for h in handed] == [
+        (NGSH + "StatedRelationRange", ("value",))
+    ]
+
+
+def test_scope_dependent_filters() -> None:
+    nested = """SELECT ?x WHERE { ?x <p> ?v . { ?x <q> ?r . FILTER NOT EXISTS { ?v <t> ?r } }
+        UNION { ?x <s> ?z } }"""
+    assert scope_dependent_filters(nested) == ("v",)
+    top = "SELECT ?x WHERE { ?x <p> ?v . ?x <q> ?r . FILTER NOT EXISTS { ?v <t> ?r } }"
+    assert scope_dependent_filters(top) == ()
+    prebound = "SELECT $this WHERE { { ?a <q> ?r . FILTER NOT EXISTS { $this <t> ?r } } }"
+    assert scope_dependent_filters(prebound) == ()
+
+
+def test_unknown_engines_are_refused() -> None:
+    with pytest.raises(ValueError, match="query engine"):
+        load_graph(engine="jena")
+    with pytest.raises(ValueError, match="validation engine"):
+        validate_graph(Graph(), engine="jena")
+
+
+# ---------------------------------------------------------------- store cache
+
+
+def test_store_cache_follows_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NERVEGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    files = []
+    for path in default_graph_files():
+        copy = tmp_path / path.name
+        shutil.copy(path, copy)
+        files.append(copy)
+    first = load_store(files, cache=True)
+    cached = engine.cached_store_path(files)
+    assert cached.is_file()
+    assert len(engine.load_cached_store(files)) == len(first)
+    # change a data file: another key, and the cached store is not used for it
+    data = next(p for p in files if p.name.startswith("pinched"))
+    data.write_text(
+        data.read_text(encoding="utf-8")
+        + '\n<https://w3id.org/nervegraph/entity/x> rdfs:label "x" .\n',
+        encoding="utf-8",
+    )
+    assert engine.cached_store_path(files) != cached
+    assert engine.load_cached_store(files) is None
+    second = load_store(files, cache=True)
+    assert len(second) == len(first) + 1
+    assert engine.cached_store_path(files).is_file()
+
+
+def test_cold_query_renders_what_the_general_path_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graphs: tuple[Graph, Graph]
+) -> None:
+    monkeypatch.setenv("NERVEGRAPH_CACHE_DIR", str(tmp_path))
+    assert cold_query("examples/symptoms") is None  # no cached store yet
+    load_graph()  # builds and caches the bundled store
+    _, ox = graphs
+    answered = 0
+    for query in CATALOGUE:
+        text = cold_query(query.name)
+        if query.query_type == "CONSTRUCT" or any(p.required for p in query.params):
+            assert text is None, query.name
+            continue
+        if text is None:  # e.g. a blank node in the answer
+            continue
+        answered += 1
+        assert text == run_query(query, ox).serialize("table"), query.name
+    assert answered >= len(CATALOGUE) // 2
+    assert cold_query("symptoms", "csv") is None
+    assert cold_query("no-such-query") is None
