@@ -28,6 +28,17 @@ def source_path() -> Path:
     return REPO_ROOT.parent / "shared" / "source" / SOURCE_NAME
 
 
+@pytest.fixture(autouse=True)
+def _no_store_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide ``nervegraph load``'s environment defaults from every test.
+
+    ``NERVEGRAPH_STORE_URL``/``_USER``/``_PASSWORD`` set in the shell would send the
+    Oxigraph tests' loads elsewhere; a test that wants them sets them itself.
+    """
+    for name in ("NERVEGRAPH_STORE_URL", "NERVEGRAPH_STORE_USER", "NERVEGRAPH_STORE_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository checkout (tests always run from a checkout)."""

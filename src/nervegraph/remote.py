@@ -90,6 +90,10 @@ def fetch(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -
     form = query_form(query_text)
     client = SPARQLWrapper(endpoint)
     client.setMethod(POST)
+    # Content negotiation only (the Accept header below): SPARQLWrapper otherwise adds
+    # non-standard format=/output=/results= parameters, and Virtuoso answers a CONSTRUCT
+    # with "format=n3" plus "Accept: application/n-triples" with HTTP 406.
+    client.setOnlyConneg(True)
     # setTimeout() truncates to int (0.5 -> 0 = no timeout); urllib takes float seconds.
     client.timeout = timeout  # type: ignore[assignment]
     client.setQuery(query_text)

@@ -4,11 +4,17 @@ Each named graph is sent with one HTTP ``PUT <store>?graph=IRI`` (N-Triples body
 which *replaces* the graph: loading twice leaves the same triples, blank nodes
 included, and Oxigraph applies a PUT atomically. The counts reported are read back from
 the store with ``COUNT`` queries, not taken from the local files.
+
+Stores that put the Graph Store Protocol elsewhere or behind HTTP authentication
+(Virtuoso: ``/sparql-graph-crud-auth`` with Digest) are reached with ``store_url`` and
+``user``/``password``; ``nervegraph load`` takes them from the environment variables
+``NERVEGRAPH_STORE_URL``, ``NERVEGRAPH_STORE_USER`` and ``NERVEGRAPH_STORE_PASSWORD``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -31,6 +37,11 @@ log = logging.getLogger(__name__)
 DEFAULT_RETRIES = 4
 #: First wait between attempts, doubled after each failure.
 DEFAULT_BACKOFF = 0.5
+#: Environment variables :func:`load_into_store` falls back on when the caller passes no
+#: Graph Store URL / credentials (so ``nervegraph load --endpoint`` can use them).
+ENV_STORE_URL = "NERVEGRAPH_STORE_URL"
+ENV_STORE_USER = "NERVEGRAPH_STORE_USER"
+ENV_STORE_PASSWORD = "NERVEGRAPH_STORE_PASSWORD"  # noqa: S105 - a variable's name
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,18 @@ def _describe(exc: BaseException) -> str:
     return str(reason) or type(exc).__name__
 
 
+def _opener(url: str, auth: tuple[str, str] | None) -> urllib.request.OpenerDirector | None:
+    """Return an opener answering HTTP Basic or Digest challenges with ``auth``, if any."""
+    if auth is None:
+        return None
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, *auth)
+    return urllib.request.build_opener(
+        urllib.request.HTTPBasicAuthHandler(passwords),
+        urllib.request.HTTPDigestAuthHandler(passwords),
+    )
+
+
 def put_graph(
     store_url: str,
     graph_iri: str,
@@ -121,11 +144,13 @@ def put_graph(
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
+    auth: tuple[str, str] | None = None,
 ) -> None:
     """Replace the named graph ``graph_iri`` in the store with ``graph`` (HTTP PUT).
 
     Connection errors (refused, reset, 502/503/504) are retried ``retries`` times in all,
-    waiting ``backoff`` seconds and doubling the wait each time.
+    waiting ``backoff`` seconds and doubling the wait each time. ``auth`` = ``(user,
+    password)`` answers an HTTP Basic or Digest challenge from the store.
 
     Raises:
         RemoteError: the store refused the graph or stayed unreachable; the message names
@@ -133,6 +158,7 @@ def put_graph(
     """
     body = graph.serialize(format="nt", encoding="utf-8")
     url = f"{store_url}?graph={urllib.parse.quote(graph_iri, safe='')}"
+    opener = _opener(store_url, auth)
     wait = backoff
     for attempt in range(1, max(retries, 1) + 1):
         request = urllib.request.Request(  # noqa: S310 - the user names the store
@@ -142,7 +168,8 @@ def put_graph(
             headers={"Content-Type": "application/n-triples"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            send = opener.open if opener is not None else urllib.request.urlopen
+            with send(request, timeout=timeout) as response:  # noqa: S310
                 response.read()
             log.info("PUT <%s>: %d triples (HTTP %d)", graph_iri, len(graph), response.status)
             return
@@ -189,6 +216,8 @@ def load_into_store(
     data: Iterable[str | Path] | None = None,
     query_url: str | None = None,
     store_url: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
@@ -202,7 +231,11 @@ def load_into_store(
         data: files or directories to load; default the bundled graph (ontology without
             shapes, data and mappings).
         query_url: the SPARQL query URL, when it does not follow from ``endpoint``.
-        store_url: the Graph Store URL, when it does not follow from ``endpoint``.
+        store_url: the Graph Store URL, when it does not follow from ``endpoint``;
+            default ``$NERVEGRAPH_STORE_URL`` if set.
+        user: user name for HTTP Basic/Digest authentication at the Graph Store URL;
+            default ``$NERVEGRAPH_STORE_USER``. Without one no credentials are sent.
+        password: its password; default ``$NERVEGRAPH_STORE_PASSWORD``.
         timeout: seconds per HTTP request.
         retries: attempts per graph on connection errors.
         backoff: first wait between attempts (doubled each time).
@@ -214,11 +247,24 @@ def load_into_store(
         InputError: a data file is missing or malformed.
         RemoteError: the store is unreachable or refused a graph (named in the message).
     """
+    store_url = store_url or os.environ.get(ENV_STORE_URL) or None
+    user = user or os.environ.get(ENV_STORE_USER) or None
+    if password is None:
+        password = os.environ.get(ENV_STORE_PASSWORD, "")
+    auth = (user, password) if user else None
     endpoints = store_endpoints(endpoint, query_url=query_url, store_url=store_url)
     plan = _plan(graph, data)
     report = LoadReport(endpoints)
     for iri, content in plan:
-        put_graph(endpoints.store, iri, content, timeout=timeout, retries=retries, backoff=backoff)
+        put_graph(
+            endpoints.store,
+            iri,
+            content,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            auth=auth,
+        )
         report.expected[iri] = len(content)
     for iri in report.expected:
         report.graphs[iri] = count_triples(endpoints.query, iri, timeout=timeout)
