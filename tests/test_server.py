@@ -358,19 +358,6 @@ QC_GRAPH = GRAPH_BASE + "test-qc-fixture"
 #: wrong. Such a test is a strict xfail on that engine only, so a fixed engine shows up
 #: as a failure (XPASS) and the entry must go.
 KNOWN_ENGINE_BUGS: dict[tuple[str, str, str], str] = {
-    ("Virtuoso/", "qc/orphan-entity-violation", "bundled"): (
-        "Virtuoso 7.2 answers '?e ?out ?t . ?out rdfs:subPropertyOf+ X' inside FILTER "
-        "NOT EXISTS (also MINUS, OPTIONAL/!BOUND) wrongly on the bundled graph: the "
-        "filters remove almost nothing, 156 of 157 typed entities come back, not none "
-        "(right on the small fixture; '?out rdfs:subPropertyOf* ?x . ?x "
-        "rdfs:subPropertyOf X' is answered right)"
-    ),
-    ("Virtuoso/", "qc/mechanism-chain-violation", "fixture"): (
-        "Virtuoso 7.2 does not let the FILTERs of an OPTIONAL group see variables bound "
-        "before it (SPARQL 1.1 makes them the LeftJoin condition, 18.2.2.6): "
-        "FILTER(BOUND(?first)) is false inside the OPTIONAL, so unreachable steps are "
-        "never reported (only the mechanism without a step 1 is)"
-    ),
 }
 
 second_engine = pytest.mark.skipif(
