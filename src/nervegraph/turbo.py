@@ -11,12 +11,11 @@ rdflib, which feeds the bindings of the enclosing pattern into the branches of a
 ``UNION`` (and into nested groups), so a ``FILTER`` there sees variables bound outside
 its group. SPARQL's own semantics (Oxigraph's) evaluate the group bottom-up, where those
 variables are unbound. A constraint whose result depends on that is *scope-dependent*
-(:func:`scope_dependent_filters`); ``ngsh:StatedRelationRange`` is one
-(``FILTER NOT EXISTS { ?value rdf:type/rdfs:subClassOf* ?range }`` inside a UNION branch
-that does not bind ``?value``). Such constraints are run by pySHACL, everything else by
-turbo, and the two reports are merged, so the results stay those of pySHACL. Rewriting
-the constraint so that the FILTER sits in the group binding its variables removes the
-hand-over (and makes it correct on every SPARQL engine).
+(:func:`scope_dependent_filters`), e.g. ``FILTER NOT EXISTS { ?value a ?range }`` inside
+a UNION branch that does not bind ``?value``. Such constraints are run by pySHACL,
+everything else by turbo, and the two reports are merged, so the results stay those of
+pySHACL. The bundled shapes have none (a test keeps it so): each FILTER sits in the
+group that binds its variables, which is also what makes it correct on every engine.
 """
 
 from __future__ import annotations
