@@ -25,6 +25,7 @@ from nervegraph.queries import (
     bindings_as_values,
     catalogue_markdown,
     list_queries,
+    load_query,
     prepare_query,
     resolve_param,
     run_query,
@@ -1140,3 +1141,13 @@ def test_oxrdflib_gives_identical_answers(graph: Graph) -> None:
                 )
 
             assert sorted(map(key, mem.rows)) == sorted(map(key, oxr.rows)), query.name
+
+
+@pytest.mark.parametrize(
+    "name", ["construct/schema-org-view", "construct/entity-neighbourhood", "examples/symptoms"]
+)
+def test_catalogue_names_starting_with_a_keyword_are_names(name: str) -> None:
+    # "construct/…" begins with a SPARQL keyword but is a catalogue name, not SPARQL text.
+    assert load_query(name).name == name
+    assert load_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").name == "<ad-hoc query>"
+    assert load_query("SELECT*{?s ?p ?o}").name == "<ad-hoc query>"

@@ -326,9 +326,12 @@ def find_query(name: str, directory: Path | None = None) -> StoredQuery:
 
 
 def _looks_like_sparql(value: str) -> bool:
+    # The keyword must be followed by what SPARQL allows there, not by "/": the
+    # catalogue name "construct/schema-org-view" starts with a keyword too.
     return any(c in value for c in "{\n") or bool(
         re.match(
-            r"\s*(#|(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE|LOAD|INSERT|DELETE|WITH|DROP|CLEAR)\b)",
+            r"\s*(#|(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE|LOAD|INSERT|DELETE|WITH|DROP|CLEAR)"
+            r"(?=[\s{<*?$(]|$))",
             value,
             re.IGNORECASE,
         )
