@@ -12,7 +12,7 @@ same shape, ``scale`` times the data. Every stored query runs on both stores (re
 parameters get the first matching instance); the median of ``--repeat`` runs (one run
 above scale 1) is reported. A query that takes longer than ``--timeout`` seconds is
 stopped (SIGALRM) and reported as ``>T``; the Oxigraph store needs ``oxrdflib``
-(``pip install '.[fast]'``). The table goes to stdout and to ``--output``.
+(a dependency of nervegraph). The table goes to stdout and to ``--output``.
 """
 
 from __future__ import annotations
