@@ -170,7 +170,16 @@ def read_header(path: Path, name: str) -> StoredQuery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read query file: {exc}") from None
-    where = str(path)
+    return stored_query(text, name, path, query_form(text))
+
+
+def stored_query(text: str, name: str, path: Path | None, query_type: str) -> StoredQuery:
+    """Build a :class:`StoredQuery` from its text and ``#+`` header.
+
+    Raises:
+        QueryError: the header is malformed.
+    """
+    where = str(path) if path else name
     header = _parse_header(text, where)
     tags = header.get("tags") or []
     if isinstance(tags, str):
@@ -182,9 +191,25 @@ def read_header(path: Path, name: str) -> StoredQuery:
         description=" ".join(str(header.get("description", "")).split()),
         tags=tuple(str(t) for t in tags),
         params=_params_from_header(header, where),
-        query_type=query_form(text),
+        query_type=query_type,
         text=text,
     )
+
+
+def render_table(header: list[str], body: list[list[str]]) -> str:
+    """Render rows of cell texts as aligned columns with a row count (the ``table`` format)."""
+    body = [[" ".join(cell.split()) for cell in row] for row in body]
+    widths = [len(h) for h in header]
+    for row in body:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in body)
+    out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(out) + "\n"
 
 
 def list_queries(directory: Path | None = None) -> list[StoredQuery]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, resources
+from .catalogue import render_table
 from .engine import check_query_engine
 from .prefixes import curie
 
@@ -84,18 +85,7 @@ def _table(variables: list[str], rows: list[list[Any]], labels: dict[str, str]) 
             return labels.get(term.value) or curie(term.value)
         return term.value
 
-    body = [[" ".join(cell(t).split()) for t in row] for row in rows]
-    widths = [len(h) for h in variables]
-    for row in body:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out = [line(variables), line(["-" * w for w in widths])]
-    out.extend(line(row) for row in body)
-    out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
-    return "\n".join(out) + "\n"
+    return render_table(variables, [[cell(t) for t in row] for row in rows])
 
 
 def cold_query(query: str, fmt: str = "auto") -> str | None:

@@ -46,13 +46,13 @@ from . import (
 from .catalogue import (  # the light half: headers and listings, no rdflib
     QueryParam,
     StoredQuery,
-    _params_from_header,
-    _parse_header,
     _scan,
     catalogue_markdown,
     catalogue_rows,
     catalogue_text,
     filter_by_tag,
+    render_table,
+    stored_query,
 )
 from .engine import plain_result
 from .errors import ParameterError, QueryError
@@ -224,18 +224,7 @@ def format_table(result: QueryResult) -> str:
     else:
         header = list(result.vars)
         body = [[label(graph, row.get(v)) for v in header] for row in result.rows]
-    body = [[" ".join(cell.split()) for cell in row] for row in body]
-    widths = [len(h) for h in header]
-    for row in body:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out = [line(header), line(["-" * w for w in widths])]
-    out.extend(line(row) for row in body)
-    out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
-    return "\n".join(out) + "\n"
+    return render_table(header, body)
 
 
 @functools.lru_cache(maxsize=512)
@@ -256,21 +245,8 @@ def _query_type(text: str) -> str:
 
 
 def _make_query(text: str, name: str, path: Path | None) -> StoredQuery:
-    where = str(path) if path else name
-    header = _parse_header(text, where)
-    tags = header.get("tags") or []
-    if isinstance(tags, str):
-        tags = [tags]
-    return StoredQuery(
-        name=name,
-        path=path,
-        summary=str(header.get("summary", "")).strip(),
-        description=" ".join(str(header.get("description", "")).split()),
-        tags=tuple(str(t) for t in tags),
-        params=_params_from_header(header, where),
-        query_type=_query_type(text),
-        text=text,
-    )
+    # The query type from rdflib's parse (which also checks the syntax), not a scan.
+    return stored_query(text, name, path, _query_type(text))
 
 
 def _read_query_file(path: Path, name: str) -> StoredQuery:
