@@ -209,7 +209,7 @@ def validate_turbo(
         # pySHACL's use_shapes names shapes by IRI: a blank-node owner cannot be
         # singled out, so pySHACL validates everything.
         log.info("a scope-dependent constraint on a blank-node shape: pySHACL validates")
-        return _pyshacl_all(data_graph, shapes_graph, allow_warnings)
+        return pyshacl_all(data_graph, shapes_graph, allow_warnings)
     turbo_shapes = shapes_graph
     if handed:
         turbo_shapes = rdflib.Graph(bind_namespaces="none")
@@ -249,9 +249,13 @@ def validate_turbo(
     return all_ok, merged, str(text) + str(extra_text)
 
 
-def _pyshacl_all(
+def pyshacl_all(
     data_graph: rdflib.Graph, shapes_graph: rdflib.Graph, allow_warnings: bool
 ) -> tuple[bool, rdflib.Graph, str]:
+    """Run pySHACL with nervegraph's settings (no inference, SHACL-SPARQL, no imports).
+
+    The data goes to rdflib's memory store first: pySHACL needs it there.
+    """
     import pyshacl
 
     conforms, report, text = pyshacl.validate(

@@ -32,10 +32,10 @@ from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from . import _offline, limits, resources
-from .engine import check_validation_engine, oxigraph_store
+from .engine import check_validation_engine
 from .errors import InputError, NervegraphError
 from .graph import bind_prefixes, load_graph, new_graph, parse_file
-from .turbo import _memory_copy
+from .turbo import pyshacl_all
 
 log = logging.getLogger(__name__)
 
@@ -257,19 +257,8 @@ def _run_pyshacl(
                     data_graph, shapes_graph, allow_warnings
                 )
                 return _checked(conforms, report_graph, report_text)
-            import pyshacl
-
-            if oxigraph_store(data_graph) is not None:  # pySHACL needs rdflib's store
-                data_graph = _memory_copy(data_graph)
-            conforms, report_graph, report_text = pyshacl.validate(
-                data_graph,
-                shacl_graph=shapes_graph,
-                inference="none",
-                advanced=True,
-                allow_warnings=allow_warnings,
-                allow_infos=allow_warnings,
-                inplace=False,
-                do_owl_imports=False,
+            conforms, report_graph, report_text = pyshacl_all(
+                data_graph, shapes_graph, allow_warnings
             )
     except NervegraphError:
         raise
