@@ -236,14 +236,7 @@ def parse_file(path: str | Path) -> rdflib.Graph:
     """
     path = Path(path)
     fmt = format_for(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file or directory") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    raw = _read(path)
     if fmt != "xml":  # an XML declaration may name another encoding
         _check_utf8(path, raw)
     base = path.resolve().as_uri()

@@ -477,6 +477,15 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
             f"parameter {param.name!r}: {reason}; accepted: {_accepted(candidates)}",
         )
 
+    def one(hits: list[URIRef]) -> URIRef:
+        """The single hit, or an error naming every entity the value could mean."""
+        if len(hits) > 1:
+            names = ", ".join(f"{label(graph, h)} ({h})" for h in hits)
+            raise ParameterError(
+                param.name, f"parameter {param.name!r}: {text!r} is ambiguous: {names}"
+            )
+        return hits[0]
+
     iri: URIRef | None = None
     if isinstance(value, URIRef) or re.match(r"^(https?|urn|file):", text, re.IGNORECASE):
         _check_iri(param.name, text)
@@ -497,26 +506,16 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
             hits = sorted({c for c in candidates for p in tier if (c, p, iri) in graph})
             if hits:
                 break
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            names = ", ".join(f"{label(graph, h)} ({h})" for h in hits)
-            raise ParameterError(
-                param.name, f"parameter {param.name!r}: {text!r} is ambiguous: {names}"
-            )
+        if hits:
+            return one(hits)
         raise not_found(f"{text!r} is not a {what}")
 
     wanted = _normalise_label(text)
     hits = [c for c, labels in candidates.items() if wanted in map(_normalise_label, labels)]
     if not hits:  # a slug such as "herniated-disc": the local name of the IRI
         hits = [c for c in candidates if _local_name(c).casefold() == wanted]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        names = ", ".join(f"{label(graph, h)} ({h})" for h in hits)
-        raise ParameterError(
-            param.name, f"parameter {param.name!r}: {text!r} is ambiguous: {names}"
-        )
+    if hits:
+        return one(hits)
     raise not_found(f"no {what} matches {text!r}")
 
 
