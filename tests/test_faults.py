@@ -25,6 +25,7 @@ import pytest
 import rdflib
 
 from conftest import drop_graph
+from graphs import big_graph
 from nervegraph import store
 from nervegraph.errors import InputError, RemoteError
 from nervegraph.server import Server, free_port, start_server
@@ -102,19 +103,11 @@ def test_export_killed_at_random_leaves_old_or_new(synthetic: Path, tmp_path: Pa
     assert outcomes["torn"] == 0
 
 
-def _big_graph(size: int) -> rdflib.Graph:
-    ex = rdflib.Namespace("https://example.org/big/")
-    graph = rdflib.Graph()
-    for i in range(size):
-        graph.add((ex[f"s{i}"], ex.p, rdflib.Literal(f"value {i}")))
-    return graph
-
-
 def test_server_killed_during_load_five_times(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     graph_iri = "https://example.org/graph/big"
-    big = _big_graph(40_000)
+    big = big_graph(40_000)
     real_urlopen = urllib.request.urlopen
     rng = random.Random(7)
     counts: list[int] = []

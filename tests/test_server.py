@@ -26,6 +26,7 @@ import rdflib.util
 from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
+from graphs import big_graph
 from nervegraph import cli
 from nervegraph.dataset import GRAPH_BASE, named_files
 from nervegraph.errors import RemoteError, ServerError
@@ -182,14 +183,6 @@ def test_load_into_a_stopped_server_names_the_graph(tmp_path: Path) -> None:
     assert result.output.count("error:") == 1 and "Traceback" not in result.output
 
 
-def _big_graph(size: int) -> rdflib.Graph:
-    ex = rdflib.Namespace("https://example.org/big/")
-    graph = rdflib.Graph()
-    for i in range(size):
-        graph.add((ex[f"s{i}"], ex.p, rdflib.Literal(f"value {i}")))
-    return graph
-
-
 def test_server_killed_during_load_leaves_graph_complete_or_absent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,7 +190,7 @@ def test_server_killed_during_load_leaves_graph_complete_or_absent(
 
     location = tmp_path / "db"
     graph_iri = "https://example.org/graph/big"
-    big = _big_graph(60_000)
+    big = big_graph(60_000)
     started = threading.Event()
     real_urlopen = urllib.request.urlopen
 

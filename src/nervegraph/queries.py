@@ -36,6 +36,7 @@ from pyparsing import ParseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
 from rdflib.store import Store
 from rdflib.term import Identifier, Node
 
@@ -612,15 +613,31 @@ def run_query(
             result = plain_result(result)
     except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
         raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
-    out = QueryResult(query_type=prepared.query.query_type, source_graph=graph, _result=result)
-    if result.type == "ASK":
-        out.askAnswer = bool(result.askAnswer)
-    elif result.type in ("CONSTRUCT", "DESCRIBE"):
+    constructed = None
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
         constructed = Graph(bind_namespaces="none")
         bind_prefixes(constructed)
         for triple in result:
             constructed.add(triple)  # type: ignore[arg-type]
-        out.graph = constructed
+    return wrap_result(result, prepared.query.query_type, graph, constructed)
+
+
+def wrap_result(
+    result: Result, query_type: str, source_graph: Graph | None, graph: Graph | None = None
+) -> QueryResult:
+    """Turn an rdflib ``Result`` (local or parsed from an endpoint) into a QueryResult.
+
+    Args:
+        result: the answer.
+        query_type: the query's form, as the catalogue gives it.
+        source_graph: where display labels come from (``table`` output).
+        graph: for CONSTRUCT/DESCRIBE, the graph to return; ``result.graph`` if None.
+    """
+    out = QueryResult(query_type=query_type, source_graph=source_graph, _result=result)
+    if result.type == "ASK":
+        out.askAnswer = bool(result.askAnswer)
+    elif result.type in ("CONSTRUCT", "DESCRIBE"):
+        out.graph = graph if graph is not None else result.graph
     else:
         out.vars = [str(v) for v in (result.vars or [])]
         out.rows = [

@@ -25,7 +25,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .errors import QueryError, RemoteError
 from .graph import load_graph, new_graph
-from .queries import QueryResult, bindings_as_values, prepare_query
+from .queries import QueryResult, bindings_as_values, prepare_query, wrap_result
 
 log = logging.getLogger(__name__)
 
@@ -163,18 +163,7 @@ def run_remote(
             sent an answer that cannot be parsed.
     """
     result = fetch(query_text, endpoint, timeout=timeout)
-    out = QueryResult(query_type=result.type, source_graph=label_graph, _result=result)
-    if result.type == "ASK":
-        out.askAnswer = bool(result.askAnswer)
-    elif result.type in ("CONSTRUCT", "DESCRIBE"):
-        out.graph = result.graph
-    else:
-        out.vars = [str(v) for v in (result.vars or [])]
-        out.rows = [
-            {v: row[v] if v in row.labels else None for v in out.vars}  # type: ignore[union-attr]
-            for row in result
-        ]
-    return out
+    return wrap_result(result, result.type, label_graph)
 
 
 def run_stored_remote(
