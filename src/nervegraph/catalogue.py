@@ -326,4 +326,3 @@ def catalogue_rows(queries: list[StoredQuery]) -> list[dict[str, Any]]:
         }
         for q in queries
     ]
-

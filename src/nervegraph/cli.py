@@ -79,8 +79,7 @@ def engine_option(*choices: str) -> Callable[[F], F]:
         type=click.Choice(choices),
         default=choices[0],
         show_default=True,
-        help="Engine that does the work (the default is the fast one; both give the same "
-        "answers).",
+        help="Engine that does the work (the default is the fast one; both give the same answers).",
     )
 
 

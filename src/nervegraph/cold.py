@@ -66,9 +66,7 @@ def _labels(store: Any, iris: set[str]) -> dict[str, str]:
         for prop in (_SKOS_PREF, _RDFS_LABEL):
             literals = by_property.get(prop)
             if literals:
-                literals.sort(
-                    key=lambda v: (v.language != "en", v.language or "", v.value)
-                )
+                literals.sort(key=lambda v: (v.language != "en", v.language or "", v.value))
                 out[iri] = literals[0].value
                 break
     return out
@@ -110,9 +108,7 @@ def cold_query(query: str, fmt: str = "auto") -> str | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    body = "\n".join(
-        line for line in text.splitlines() if not line.lstrip().startswith("#")
-    )
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     if _REQUIRED.search(text) or _REFUSED.search(body):
         return None
     store = engine.load_cached_store(resources.default_graph_files())

@@ -206,8 +206,7 @@ def plain_result(result: Any) -> Any:
     if result.type == "SELECT":
         out.vars = result.vars
         out.bindings = [
-            {var: plain_literal(value) for var, value in row.items()}
-            for row in result.bindings
+            {var: plain_literal(value) for var, value in row.items()} for row in result.bindings
         ]
     else:
         import rdflib

@@ -49,5 +49,5 @@ def curie(iri: str) -> str:
             best = namespace
             found = prefix
     if best:
-        return f"{found}:{iri[len(best):]}"
+        return f"{found}:{iri[len(best) :]}"
     return f"<{iri}>"

@@ -1,4 +1,4 @@
-"""SHACL validation with pyshacl-turbo, and where it must hand over to pySHACL.
+"""SHACL validation with pyshacl-turbo, set-based SHACL-SPARQL, and the pySHACL hand-over.
 
 pyshacl-turbo runs SHACL (SHACL-SPARQL included) in Rust on Oxigraph and returns the
 same (focus node, path, constraint component, value, severity) results as pySHACL
@@ -16,21 +16,26 @@ a UNION branch that does not bind ``?value``. Such constraints are run by pySHAC
 everything else by turbo, and the two reports are merged, so the results stay those of
 pySHACL. The bundled shapes have none (a test keeps it so): each FILTER sits in the
 group that binds its variables, which is also what makes it correct on every engine.
+
+SHACL-SPARQL constraints that may run once for all focus nodes instead of once per focus
+node (:mod:`nervegraph.setsparql`; all of the bundled ones) are taken out of the shapes
+turbo gets and run on the same Oxigraph store, and their results are merged too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import rdflib
 from rdflib import RDF, SH, URIRef
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Node, Variable
+from rdflib.term import Node
 
+from .algebra import constraint_query, expression_variables, parse_algebra, pattern_variables, walk
 from .engine import oxigraph_store
+from .setsparql import run_set_constraints, set_constraints
 
 log = logging.getLogger(__name__)
 
@@ -64,45 +69,6 @@ class HandOver:
     variables: tuple[str, ...]
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    """Yield every value in an rdflib algebra tree, depth first."""
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-
-
-def _variables(node: Any, skip: set[int] | None = None) -> set[str]:
-    """Return the names of the variables in triple patterns under ``node``."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if skip and id(item) in skip:
-            continue
-        if isinstance(item, CompValue) and item.name == "BGP":
-            for triple in item.get("triples") or ():
-                found.update(str(t) for t in triple if isinstance(t, Variable))
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return found
-
-
-def _expression_variables(expr: Any) -> set[str]:
-    found = {str(v) for v in _walk(expr) if isinstance(v, Variable)}
-    return found | _variables(expr)
-
-
 def scope_dependent_filters(query_text: str) -> tuple[str, ...]:
     """Return the variables a nested FILTER of ``query_text`` reads from outside its group.
 
@@ -115,45 +81,32 @@ def scope_dependent_filters(query_text: str) -> tuple[str, ...]:
     Raises:
         Exception: ``query_text`` does not parse (the caller decides).
     """
-    from rdflib.plugins.sparql import prepareQuery
-
-    algebra = prepareQuery(query_text).algebra
+    algebra = parse_algebra(query_text)
     problems: set[str] = set()
-    for node in _walk(algebra):
+    for node in walk(algebra):
         if not (isinstance(node, CompValue) and node.name == "Filter"):
             continue
         expr, inner = node.get("expr"), node.get("p")
-        reads = _expression_variables(expr) - PRE_BOUND
-        local = reads - _variables(inner) if inner is not None else reads
+        reads = expression_variables(expr) - PRE_BOUND
+        local = reads - pattern_variables(inner) if inner is not None else reads
         if not local:
             continue
-        skip = {id(x) for x in _walk(expr)} | {id(node)}
-        elsewhere = _variables(algebra, skip=skip)
+        skip = {id(x) for x in walk(expr)} | {id(node)}
+        elsewhere = pattern_variables(algebra, skip=skip)
         # the filter's own group, if it binds them, would be found via ``inner``
         problems |= local & elsewhere
     return tuple(sorted(problems))
-
-
-def _prefixes(shapes: rdflib.Graph, constraint: Node) -> str:
-    lines = []
-    for declarer in shapes.objects(constraint, SH.prefixes):
-        for declaration in shapes.objects(declarer, SH.declare):
-            prefix = shapes.value(declaration, SH.prefix)
-            namespace = shapes.value(declaration, SH.namespace)
-            if prefix is not None and namespace is not None:
-                lines.append(f"PREFIX {prefix}: <{namespace}>")
-    return "\n".join(lines) + "\n"
 
 
 def hand_overs(shapes: rdflib.Graph) -> list[HandOver]:
     """Return the SHACL-SPARQL constraints of ``shapes`` that pySHACL must run."""
     found = []
     for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
-        select = shapes.value(constraint, SH.select)
-        if select is None:
+        query = constraint_query(shapes, constraint)
+        if query is None:
             continue
         try:
-            variables = scope_dependent_filters(_prefixes(shapes, constraint) + str(select))
+            variables = scope_dependent_filters(query)
         except Exception:  # noqa: BLE001 - pySHACL will report a bad query itself
             log.debug("cannot parse the SPARQL of %s", constraint)
             continue
@@ -174,9 +127,7 @@ def to_store(graph: rdflib.Graph) -> Any:
     store = pyoxigraph.Store()
     default = pyoxigraph.DefaultGraph()
     # term by term, so blank nodes keep their ids (reports name shapes by them)
-    store.extend(
-        pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in graph
-    )
+    store.extend(pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in graph)
     return store
 
 
@@ -194,7 +145,7 @@ def _memory_copy(graph: rdflib.Graph) -> rdflib.Graph:
 def validate_turbo(
     data_graph: rdflib.Graph, shapes_graph: rdflib.Graph, allow_warnings: bool
 ) -> tuple[bool, rdflib.Graph, str]:
-    """Validate with pyshacl-turbo, handing scope-dependent constraints to pySHACL.
+    """Validate with pyshacl-turbo, set-based SHACL-SPARQL and, where needed, pySHACL.
 
     Returns:
         ``(conforms, report graph, report text)`` as pySHACL's ``validate`` does.
@@ -210,12 +161,15 @@ def validate_turbo(
         # singled out, so pySHACL validates everything.
         log.info("a scope-dependent constraint on a blank-node shape: pySHACL validates")
         return pyshacl_all(data_graph, shapes_graph, allow_warnings)
+    set_based = set_constraints(shapes_graph)
+    removed = [(h.shape, h.constraint) for h in handed]
+    removed += [(c.shape, c.constraint) for c in set_based]
     turbo_shapes = shapes_graph
-    if handed:
+    if removed:
         turbo_shapes = rdflib.Graph(bind_namespaces="none")
         turbo_shapes += shapes_graph
-        for item in handed:
-            turbo_shapes.remove((item.shape, SH.sparql, item.constraint))
+        for shape, constraint in removed:
+            turbo_shapes.remove((shape, SH.sparql, constraint))
     options = {
         "inference": "none",
         "advanced": True,
@@ -223,30 +177,54 @@ def validate_turbo(
         "allow_infos": allow_warnings,
         "do_owl_imports": False,
     }
+    data_store = to_store(data_graph)
     conforms, report, text = pyshacl_turbo.validate(
-        to_store(data_graph), shacl_graph=to_store(turbo_shapes), **options
+        data_store, shacl_graph=to_store(turbo_shapes), **options
     )
     if not isinstance(report, rdflib.Graph):  # turbo's ValidationFailure
         return bool(conforms), report, str(text)
-    if not handed:
+    extra: list[tuple[Node, Node, Node]] = []
+    if set_based:
+        ok, triples = run_set_constraints(data_store, set_based, allow_warnings)
+        conforms, extra = bool(conforms) and ok, triples
+    if handed:
+        names = ", ".join(
+            f"{h.constraint} ({' '.join('?' + v for v in h.variables)})" for h in handed
+        )
+        log.info("pySHACL runs the scope-dependent constraint(s) %s", names)
+        ok, handed_report, handed_text = _run_handed(data_graph, shapes_graph, handed, options)
+        conforms, text = bool(conforms) and ok, str(text) + str(handed_text)
+        extra += [t for t in handed_report if not _report_level(handed_report, t)]
+    if not extra:
         return bool(conforms), report, str(text)
-    names = ", ".join(f"{h.constraint} ({' '.join('?' + v for v in h.variables)})" for h in handed)
-    log.info("pySHACL runs the scope-dependent constraint(s) %s", names)
-    ok, extra, extra_text = _run_handed(data_graph, shapes_graph, handed, options)
+    return bool(conforms), _merged(report, extra, bool(conforms)), str(text)
+
+
+def _report_level(report: rdflib.Graph, triple: tuple[Node, Node, Node]) -> bool:
+    """Whether ``triple`` describes the sh:ValidationReport node itself."""
+    return (triple[0], RDF.type, SH.ValidationReport) in report
+
+
+def _merged(
+    report: rdflib.Graph, extra: list[tuple[Node, Node, Node]], conforms: bool
+) -> rdflib.Graph:
+    """Return ``report`` plus ``extra`` results, with ``sh:conforms`` set to ``conforms``.
+
+    ``extra`` holds result descriptions; each node typed ``sh:ValidationResult`` there
+    is linked to the report with ``sh:result``.
+    """
     merged = rdflib.Graph(bind_namespaces="none")
     merged += report
-    report_node = merged.value(predicate=RDF.type, object=SH.ValidationReport)
-    for triple in extra:
-        if triple[1] == SH.result and report_node is not None:
-            merged.add((report_node, SH.result, triple[2]))
-        elif not (triple[1] == RDF.type and triple[2] == SH.ValidationReport) and not (
-            triple[0] != report_node and triple[1] == SH.conforms
-        ):
-            merged.add(triple)
-    all_ok = bool(conforms) and bool(ok)
-    if report_node is not None:
-        merged.set((report_node, SH.conforms, rdflib.Literal(all_ok)))
-    return all_ok, merged, str(text) + str(extra_text)
+    node = merged.value(predicate=RDF.type, object=SH.ValidationReport)
+    if node is None:
+        node = rdflib.BNode()
+        merged.add((node, RDF.type, SH.ValidationReport))
+    for s, p, o in extra:
+        merged.add((s, p, o))
+        if p == RDF.type and o == SH.ValidationResult:
+            merged.add((node, SH.result, s))
+    merged.set((node, SH.conforms, rdflib.Literal(conforms)))
+    return merged
 
 
 def pyshacl_all(
