@@ -55,7 +55,7 @@ from .catalogue import (  # the light half: headers and listings, no rdflib
     render_table,
     stored_query,
 )
-from .engine import plain_result
+from .engine import oxigraph_store, plain_literal, plain_result
 from .errors import ParameterError, QueryError
 from .graph import bind_prefixes, load_graph
 from .labels import label
@@ -154,6 +154,11 @@ class QueryResult:
     source_graph: Graph | None = None
     _result: Any = None
 
+    def _rdflib_result(self) -> Result:
+        if self._result is None:
+            self._result = _as_rdflib_result(self)
+        return self._result
+
     def __len__(self) -> int:
         if self.graph is not None:
             return len(self.graph)
@@ -193,9 +198,22 @@ class QueryResult:
             )
         if fmt == "tsv":
             return _tsv(self)
-        data = self._result.serialize(format=RESULT_FORMATS[fmt])
+        data = self._rdflib_result().serialize(format=RESULT_FORMATS[fmt])
         text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
         return text if text.endswith("\n") else text + "\n"
+
+
+def _as_rdflib_result(result: QueryResult) -> Result:
+    """Return ``result`` (SELECT or ASK) as an rdflib ``Result``, for its serialisers."""
+    out = Result(result.query_type)
+    if result.query_type == "ASK":
+        out.askAnswer = bool(result.askAnswer)
+        return out
+    out.vars = [rdflib.Variable(v) for v in result.vars]
+    out.bindings = [
+        {rdflib.Variable(k): v for k, v in row.items() if v is not None} for row in result.rows
+    ]
+    return out
 
 
 def _tsv(result: QueryResult) -> str:
@@ -598,14 +616,23 @@ def run_query(
     if graph is None:
         graph = load_graph(engine=engine)
     prepared = prepare_query(name_or_path_or_text, graph, allow_network=allow_network, **params)
+    store = oxigraph_store(graph)
+    if store is not None and not allow_network:
+        # Straight to pyoxigraph: one conversion per term instead of three (oxrdflib's
+        # Result, rdflib's ResultRow, plain_result); bindings as a VALUES clause.
+        text = bindings_as_values(prepared.text, prepared.bindings)
+        log.debug("running %s with %s on Oxigraph", prepared.query.name, prepared.bindings)
+        return _run_oxigraph(store, graph, text, prepared.query)
     # rdflib's own engine gets the cached parse and initBindings. A store with its own
     # SPARQL engine (oxrdflib) refuses parsed queries and binds only projected variables,
     # so it gets the text with the bindings as a VALUES clause of checked terms.
     native = type(graph.store).query is not Store.query
     bindings = prepared.bindings
-    query: Query | str = _parse(prepared.text)
+    query: Query | str
     if native:
         query, bindings = bindings_as_values(prepared.text, bindings), {}
+    else:
+        query = _parse(prepared.text)
     log.debug("running %s with %s", prepared.query.name, prepared.bindings)
     try:
         result = graph.query(query, initBindings=bindings)
@@ -620,6 +647,45 @@ def run_query(
         for triple in result:
             constructed.add(triple)  # type: ignore[arg-type]
     return wrap_result(result, prepared.query.query_type, graph, constructed)
+
+
+def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> QueryResult:
+    """Run ``text`` on the pyoxigraph ``store`` under ``graph`` (as oxrdflib would)."""
+    import pyoxigraph
+    from oxrdflib._converter import from_ox, to_ox
+
+    try:
+        answer = store.query(
+            text,
+            default_graph=to_ox(graph.identifier),
+            prefixes={prefix: str(ns) for prefix, ns in graph.namespaces()},
+        )
+        out = QueryResult(query_type=query.query_type, source_graph=graph)
+        if isinstance(answer, pyoxigraph.QueryBoolean):
+            out.askAnswer = bool(answer)
+        elif isinstance(answer, pyoxigraph.QuerySolutions):
+            out.vars = [v.value for v in answer.variables]
+            out.rows = [
+                {
+                    name: None if term is None else plain_literal(from_ox(term))
+                    for name, term in zip(out.vars, solution, strict=True)
+                }
+                for solution in answer
+            ]
+        else:
+            out.graph = Graph(bind_namespaces="none")
+            bind_prefixes(out.graph)
+            for triple in answer:
+                out.graph.add(
+                    (
+                        from_ox(triple.subject),
+                        from_ox(triple.predicate),
+                        plain_literal(from_ox(triple.object)),
+                    )
+                )
+    except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
+        raise QueryError(f"{query.name}: query failed: {exc}") from None
+    return out
 
 
 def wrap_result(
