@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import resources
 from .errors import QueryError
 
@@ -76,6 +74,8 @@ def _parse_header(text: str, where: str) -> dict[str, Any]:
             break
     if not lines:
         return {}
+    import yaml  # here: a cold `nervegraph query` reads no header and skips 7 ms
+
     try:
         header = yaml.safe_load("\n".join(lines)) or {}
     except yaml.YAMLError as exc:
