@@ -37,6 +37,18 @@ def test_both_engines_load_the_same_triples(graphs: tuple[Graph, Graph]) -> None
     assert engine.engine_of(memory) == "rdflib" and engine.engine_of(ox) == "oxigraph"
     assert len(memory) == len(ox) > 3000
     assert set(memory) == set(ox)  # simple literals come back plain from both
+    assert engine.triple_count(ox) == engine.triple_count(memory) == len(memory)
+
+
+def test_triple_count_of_a_store_with_named_graphs() -> None:
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    ex = pyoxigraph.NamedNode("http://example.org/x")
+    store.add(pyoxigraph.Quad(ex, ex, ex, pyoxigraph.DefaultGraph()))
+    store.add(pyoxigraph.Quad(ex, ex, pyoxigraph.Literal("y"), ex))
+    graph = engine.new_oxigraph_graph(store)
+    assert engine.triple_count(graph) == len(graph) == 1
 
 
 def _concat_vars(text: str) -> set[str]:

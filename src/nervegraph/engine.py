@@ -94,6 +94,19 @@ def oxigraph_store(graph: Any) -> pyoxigraph.Store | None:
     return inner
 
 
+def triple_count(graph: rdflib.Graph) -> int:
+    """Return ``len(graph)``, counted by Oxigraph itself when it holds only this graph.
+
+    oxrdflib counts a graph by iterating its quads in Python (0.4 s at 330k triples);
+    ``len(store)`` is counted natively (0.02 s). With named graphs in the store the two
+    differ, so those stores are counted the slow way.
+    """
+    store = oxigraph_store(graph)
+    if store is not None and next(iter(store.named_graphs()), None) is None:
+        return len(store)
+    return len(graph)
+
+
 def new_oxigraph_graph(store: pyoxigraph.Store | None = None) -> rdflib.Graph:
     """Return an rdflib graph on oxrdflib's Oxigraph store, prefixes of ``prefixes.py`` bound.
 
@@ -312,6 +325,7 @@ __all__ = [
     "new_oxigraph_graph",
     "oxigraph_load_file",
     "oxigraph_store",
+    "triple_count",
     "plain_literal",
     "plain_result",
     "save_cached_store",
