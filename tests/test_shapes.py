@@ -75,3 +75,31 @@ def test_invalid_fixture_reports_focus_and_component(fixture: Path) -> None:
         assert any(expected["message"] in v.message for v in hits), [v.message for v in hits]
     # Every result names a person-readable message, never pySHACL's default wording alone.
     assert all(v.message for v in result.violations)
+
+
+def test_a_blank_node_entity_is_reported_with_its_own_message() -> None:
+    # Fixtures name the focus node by CURIE, which a blank node has none of: inline data.
+    graph = load_graph([DATA / "valid" / "minimal-article.ttl"], engine="rdflib")
+    graph.parse(
+        data=(
+            "[] a <https://w3id.org/nervegraph/ontology#Symptom> ;\n"
+            '    <http://www.w3.org/2004/02/skos/core#prefLabel> "numbness"@en ;\n'
+            '    <http://www.w3.org/2000/01/rdf-schema#label> "numbness"@en ;\n'
+            "    <http://www.w3.org/ns/prov#wasDerivedFrom> "
+            "<https://w3id.org/nervegraph/source/test-article> .\n"
+        ),
+        format="turtle",
+    )
+    result = validate_graph(graph)
+    blank = [
+        v
+        for v in result.violations
+        if v.focus_node.startswith("_:")
+        and v.source_constraint_component == SH + "NodeKindConstraintComponent"
+    ]
+    assert len(blank) == 1
+    assert blank[0].message == (
+        "A node derived from an article (an entity or a statement) must be named by an IRI, "
+        "not a blank node."
+    )
+    assert blank[0].source_shape == "https://w3id.org/nervegraph/shapes#DerivedNodeShape"
