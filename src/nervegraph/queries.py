@@ -661,14 +661,23 @@ def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> Qu
             prefixes={prefix: str(ns) for prefix, ns in graph.namespaces()},
         )
         out = QueryResult(query_type=query.query_type, source_graph=graph)
+        # Results repeat terms (the same entity on many rows): convert each one once.
+        converted: dict[Any, Node] = {}
+
+        def term(value: Any) -> Node:
+            found = converted.get(value)
+            if found is None:
+                found = converted[value] = plain_literal(from_ox(value))
+            return found
+
         if isinstance(answer, pyoxigraph.QueryBoolean):
             out.askAnswer = bool(answer)
         elif isinstance(answer, pyoxigraph.QuerySolutions):
             out.vars = [v.value for v in answer.variables]
             out.rows = [
                 {
-                    name: None if term is None else plain_literal(from_ox(term))
-                    for name, term in zip(out.vars, solution, strict=True)
+                    name: None if value is None else term(value)
+                    for name, value in zip(out.vars, solution, strict=True)
                 }
                 for solution in answer
             ]
@@ -676,13 +685,7 @@ def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> Qu
             out.graph = Graph(bind_namespaces="none")
             bind_prefixes(out.graph)
             for triple in answer:
-                out.graph.add(
-                    (
-                        from_ox(triple.subject),
-                        from_ox(triple.predicate),
-                        plain_literal(from_ox(triple.object)),
-                    )
-                )
+                out.graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
         raise QueryError(f"{query.name}: query failed: {exc}") from None
     return out
