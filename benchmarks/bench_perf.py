@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_perf.py [--sizes 1,10,100,1000] [--timeout 300]
-        [--query-timeout 30] [--output benchmarks/results/perf.md]
+        [--query-timeout 30] [--skip validate:pyshacl:1000]
+        [--output benchmarks/results/perf.md]
 
 For each corpus size (``benchmarks/corpus.py``: N articles shaped like the bundled one,
 plus the ontology) every measurement runs in its own subprocess, which reports its wall
@@ -267,8 +268,11 @@ def _query_row(size: int, fast: list[dict[str, Any]], slow: list[dict[str, Any]]
     ]
 
 
-def measure(size: int, timeout: float) -> list[list[str]]:
-    """Return the table rows for one corpus size."""
+def measure(size: int, timeout: float, skip: frozenset[str] = frozenset()) -> list[list[str]]:
+    """Return the table rows for one corpus size.
+
+    ``skip`` names measurements not to run, as ``KIND:ENGINE:SIZE`` (``--skip``).
+    """
     path = corpus_file(size)
     rows = []
     pairs = [("load", "rdflib", "oxigraph"), ("queries", "rdflib", "oxigraph"),
@@ -278,23 +282,28 @@ def measure(size: int, timeout: float) -> list[list[str]]:
         if kind == "queries":  # the load, then each query within its own limit
             limit = timeout + QUERY_COUNT * QUERY_TIMEOUT
         fast, fast_out = _run([kind, fast_engine, str(path)], limit)
-        slow, slow_out = _run([kind, slow_engine, str(path)], limit)
+        skipped = f"{kind}:{slow_engine}:{size}" in skip
+        slow, slow_out = ([], False) if skipped else _run([kind, slow_engine, str(path)], limit)
         f_last = fast[-1] if fast and "peak_mib" in fast[-1] else None
         s_last = slow[-1] if slow and "peak_mib" in slow[-1] else None
         if kind == "queries":
             rows.append(_query_row(size, fast, slow, f_last, s_last, slow_engine, fast_engine))
+            if skipped:
+                rows[-1][3] = f"{slow_engine}: not run (--skip)"
             print(" | ".join(rows[-1]), flush=True)
             continue
         f_val = f_last["seconds"] if f_last else None
         s_val = s_last["seconds"] if s_last else None
         label = kind
         slow_txt = _fmt(s_val, slow_out or s_last is None, timeout)
+        if skipped:
+            slow_txt = "not run (--skip)"
         fast_txt = _fmt(f_val, fast_out or f_last is None, timeout)
         triples = next((r.get("triples") for r in fast if "triples" in r), "")
         rows.append([
             str(size), str(triples) if triples else "", label, f"{slow_engine}: {slow_txt}",
             f"{fast_engine}: {fast_txt}",
-            _ratio(s_val, f_val, slow_out or s_last is None, timeout),
+            "–" if skipped else _ratio(s_val, f_val, slow_out or s_last is None, timeout),
             f"{s_last['peak_mib']:.0f}" if s_last else "–",
             f"{f_last['peak_mib']:.0f}" if f_last else "–",
         ])
@@ -329,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "ENGINE", "CORPUS"))
     parser.add_argument("--sizes", default="1,10,100,1000")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--skip", action="append", default=[], metavar="KIND:ENGINE:SIZE",
+                        help="do not run this baseline, e.g. validate:pyshacl:1000")
     parser.add_argument("--query-timeout", type=float, default=QUERY_TIMEOUT,
                         help="seconds each stored query may run (default 30)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "perf.md")
@@ -343,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
               "baseline peak MiB", "default peak MiB"]
     rows: list[list[str]] = []
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += measure(size, args.timeout)
+        rows += measure(size, args.timeout, frozenset(args.skip))
     starts = startup()
     lines = [
         "# Performance: default engines vs rdflib / pySHACL",
