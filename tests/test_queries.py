@@ -809,6 +809,16 @@ def test_qc_finds_the_broken_fixture(query) -> None:  # noqa: ANN001
     assert len(run_query(query, broken).rows) >= 1
 
 
+def test_severity_ranks_clash_only_within_one_article() -> None:
+    broken = load_graph([QC_DATA / "severity-rank-violation.ttl"])
+    rows = {
+        (r["level"], r["other"], None if r["rank"] is None else int(r["rank"]))
+        for r in run_query("qc/severity-rank-violation", broken).rows
+    }
+    mild, moderate, severe = (URIRef(NGE + n) for n in ("mild", "moderate", "severe"))
+    assert rows == {(mild, moderate, 1), (moderate, mild, 1), (severe, None, None)}
+
+
 # ---------------------------------------------------------------- parameters
 
 LUMBAR = URIRef(NGE + "lumbar-spine")

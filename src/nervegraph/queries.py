@@ -37,7 +37,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
-from rdflib.store import Store
 from rdflib.term import Identifier, Node
 
 from . import (
@@ -623,10 +622,11 @@ def run_query(
         text = bindings_as_values(prepared.text, prepared.bindings)
         log.debug("running %s with %s on Oxigraph", prepared.query.name, prepared.bindings)
         return _run_oxigraph(store, graph, text, prepared.query)
-    # rdflib's own engine gets the cached parse and initBindings. A store with its own
-    # SPARQL engine (oxrdflib) refuses parsed queries and binds only projected variables,
-    # so it gets the text with the bindings as a VALUES clause of checked terms.
-    native = type(graph.store).query is not Store.query
+    # rdflib's own engine gets the cached parse and initBindings. Oxigraph under oxrdflib
+    # (with allow_network) refuses parsed queries and binds only projected variables, so
+    # it gets the text with the bindings as a VALUES clause of checked terms. (rdflib's
+    # Memory store defines query() too, only to raise NotImplementedError: not native.)
+    native = store is not None
     bindings = prepared.bindings
     query: Query | str
     if native:
