@@ -415,6 +415,19 @@ def param_candidates(graph: Graph, param: QueryParam) -> dict[URIRef, list[str]]
     return found
 
 
+def _is_candidate(graph: Graph, param: QueryParam, iri: URIRef) -> bool:
+    """Whether ``iri`` is among :func:`param_candidates` (index lookups, not a scan)."""
+    cls = _expand(param.cls)
+    if str(cls) == _RESOURCE:
+        return (iri, SKOS.prefLabel, None) in graph
+    if cls == SKOS.Concept and param.scheme:
+        return (iri, SKOS.inScheme, _expand(param.scheme)) in graph
+    classes = set(graph.transitive_subjects(RDFS.subClassOf, cls))
+    if cls == OWL.Class:
+        classes.add(RDFS.Class)
+    return any((iri, RDF.type, c) in graph for c in classes)
+
+
 def _class_name(param: QueryParam) -> str:
     if param.scheme:
         return f"concept of {param.scheme}"
@@ -485,14 +498,21 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
         ParameterError: the value names nothing, names something that is not an
             instance of the class, names several instances, or is a malformed IRI.
     """
-    candidates = param_candidates(graph, param)
     text = str(value)
     what = _class_name(param)
+    # Every instance with every label: a scan (seconds at 1000 articles), so only
+    # when a label must be matched or an error must list the accepted values.
+    listed: list[dict[URIRef, list[str]]] = []
+
+    def candidates() -> dict[URIRef, list[str]]:
+        if not listed:
+            listed.append(param_candidates(graph, param))
+        return listed[0]
 
     def not_found(reason: str) -> ParameterError:
         return ParameterError(
             param.name,
-            f"parameter {param.name!r}: {reason}; accepted: {_accepted(candidates)}",
+            f"parameter {param.name!r}: {reason}; accepted: {_accepted(candidates())}",
         )
 
     def one(hits: list[URIRef]) -> URIRef:
@@ -515,13 +535,14 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
             _check_iri(param.name, match.group(2))
             iri = URIRef(namespace + match.group(2))
     if iri is not None:
-        if iri in candidates:
+        if _is_candidate(graph, param, iri):
             return iri
         # an external identifier (MESH:D…) names the instance mapped to it: the
         # strongest SKOS match wins (exact, then close, then broad/narrow, then related)
         hits = []
         for tier in _MATCH_TIERS:
-            hits = sorted({c for c in candidates for p in tier if (c, p, iri) in graph})
+            mapped = {s for p in tier for s in graph.subjects(p, iri) if isinstance(s, URIRef)}
+            hits = sorted(c for c in mapped if _is_candidate(graph, param, c))
             if hits:
                 break
         if hits:
@@ -529,9 +550,9 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
         raise not_found(f"{text!r} is not a {what}")
 
     wanted = _normalise_label(text)
-    hits = [c for c, labels in candidates.items() if wanted in map(_normalise_label, labels)]
+    hits = [c for c, labels in candidates().items() if wanted in map(_normalise_label, labels)]
     if not hits:  # a slug such as "herniated-disc": the local name of the IRI
-        hits = [c for c in candidates if _local_name(c).casefold() == wanted]
+        hits = [c for c in candidates() if _local_name(c).casefold() == wanted]
     if hits:
         return one(hits)
     raise not_found(f"no {what} matches {text!r}")
