@@ -10,6 +10,9 @@ from rdflib import SH, Graph
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
+#: SHACL-SPARQL variables bound before the query runs (SHACL 5.3.1 pre-binding)
+PRE_BOUND = frozenset({"this", "shapesGraph", "currentShape"})
+
 
 @lru_cache(maxsize=256)
 def parse_algebra(query_text: str) -> CompValue:
@@ -81,3 +84,32 @@ def constraint_query(shapes: Graph, constraint: Node) -> str | None:
             if prefix is not None and namespace is not None:
                 lines.append(f"PREFIX {prefix}: <{namespace}>\n")
     return "".join(lines) + str(select)
+
+
+def scope_dependent_filters(query_text: str) -> tuple[str, ...]:
+    """Return the variables a nested FILTER of ``query_text`` reads from outside its group.
+
+    A FILTER (or FILTER [NOT] EXISTS) inside a UNION branch or nested group that names a
+    variable its own group does not bind, while the rest of the query binds it, gives
+    different answers on rdflib (which passes the outer binding in) and on
+    spec-conformant engines (where the variable is unbound there). Variables that SHACL
+    pre-binds (``$this``) are not counted.
+
+    Raises:
+        Exception: ``query_text`` does not parse (the caller decides).
+    """
+    algebra = parse_algebra(query_text)
+    problems: set[str] = set()
+    for node in walk(algebra):
+        if not (isinstance(node, CompValue) and node.name == "Filter"):
+            continue
+        expr, inner = node.get("expr"), node.get("p")
+        reads = expression_variables(expr) - PRE_BOUND
+        local = reads - pattern_variables(inner) if inner is not None else reads
+        if not local:
+            continue
+        skip = {id(x) for x in walk(expr)} | {id(node)}
+        elsewhere = pattern_variables(algebra, skip=skip)
+        # the filter's own group, if it binds them, would be found via ``inner``
+        problems |= local & elsewhere
+    return tuple(sorted(problems))

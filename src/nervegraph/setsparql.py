@@ -12,14 +12,17 @@ free and keeping the solutions whose ``$this`` is a focus node gives the same so
   only inside an OPTIONAL or a UNION branch), so every solution binds ``$this``;
 * nothing in it reads ``$this`` from outside its own group (:func:`set_safe`): no
   FILTER or BIND nested in a group that does not bind it, no sub-select, MINUS,
-  VALUES, aggregate, LIMIT/OFFSET, named graph or ``$shapesGraph``/``$currentShape``.
+  VALUES, aggregate, LIMIT/OFFSET, named graph or ``$shapesGraph``/``$currentShape``;
+* it is not scope-dependent (:func:`nervegraph.algebra.scope_dependent_filters`): those
+  go to pySHACL (:mod:`nervegraph.turbo`), whose answers are the reference.
 
 Per focus node that is one query each (13,000 at 100 articles, ~130 µs apiece); the
 set-based form is one query for the whole graph (``ngsh:StatedRelationIsBacked``:
 2.6 s -> 0.08 s at 100 articles). The results are the same (focus node, path, value,
 component, severity, messages) as pySHACL's and pyshacl-turbo's: ``tests/test_engines.py``
-compares them on every shape fixture and on the corpus. Constraints of any other form
-stay with pyshacl-turbo.
+compares them on every shape fixture and on the bundled graph, ``tests/test_setsparql.py``
+on shapes built to tell the two evaluations apart. Constraints of any other form stay
+with pyshacl-turbo.
 """
 
 from __future__ import annotations
@@ -34,12 +37,19 @@ from rdflib import OWL, RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
-from .algebra import constraint_query, expression_variables, parse_algebra, pattern_variables, walk
+from .algebra import (
+    constraint_query,
+    expression_variables,
+    parse_algebra,
+    pattern_variables,
+    scope_dependent_filters,
+    walk,
+)
 from .errors import NervegraphError
 
 log = logging.getLogger(__name__)
 
-#: target predicates whose focus nodes :func:`focus_nodes` computes
+#: target predicates whose focus nodes :meth:`_Focus.of` computes
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 #: algebra operators whose answer for one focus node is not a slice of the global answer
 _UNSAFE_OPERATORS = frozenset(
@@ -54,6 +64,10 @@ _UNSAFE_OPERATORS = frozenset(
         "ServiceGraphPattern",
         "SubSelect",
     }
+)
+#: operators over one pattern ``p`` whose solutions bind what ``p``'s solutions bind
+_ONE_PATTERN = frozenset(
+    {"Filter", "Extend", "Project", "Distinct", "Reduced", "OrderBy", "SelectQuery"}
 )
 _SHAPE_VARIABLES = frozenset({"shapesGraph", "currentShape"})
 #: SHACL instances of ?t (pyoxigraph binds ?t only when it is projected)
@@ -91,9 +105,7 @@ def _required(node: Any) -> set[str]:
         return _required(node.get("p1"))
     if node.name == "Union":
         return _required(node.get("p1")) & _required(node.get("p2"))
-    if node.name in ("Filter", "Extend", "Project", "Distinct", "Reduced", "OrderBy"):
-        return _required(node.get("p"))
-    if node.name == "SelectQuery":
+    if node.name in _ONE_PATTERN:
         return _required(node.get("p"))
     return set()
 
@@ -106,6 +118,8 @@ def set_safe(query_text: str) -> bool:
     """
     algebra = parse_algebra(query_text)
     if algebra.name != "SelectQuery" or "this" not in {str(v) for v in algebra.get("PV", [])}:
+        return False
+    if scope_dependent_filters(query_text):  # pySHACL runs it (turbo.hand_overs)
         return False
     projects = 0
     for node in walk(algebra):

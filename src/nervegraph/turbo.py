@@ -30,17 +30,14 @@ from typing import Any
 
 import rdflib
 from rdflib import RDF, SH, URIRef
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from .algebra import constraint_query, expression_variables, parse_algebra, pattern_variables, walk
+from .algebra import PRE_BOUND, constraint_query, scope_dependent_filters
 from .engine import oxigraph_store
 from .setsparql import run_set_constraints, set_constraints
 
 log = logging.getLogger(__name__)
 
-#: SHACL-SPARQL variables bound before the query runs (SHACL 5.3.1 pre-binding)
-PRE_BOUND = frozenset({"this", "shapesGraph", "currentShape"})
 #: predicates a reduced shape keeps when only its scope-dependent constraints run
 _SHAPE_KEEP = {
     RDF.type,
@@ -67,35 +64,6 @@ class HandOver:
     shape: Node
     constraint: Node
     variables: tuple[str, ...]
-
-
-def scope_dependent_filters(query_text: str) -> tuple[str, ...]:
-    """Return the variables a nested FILTER of ``query_text`` reads from outside its group.
-
-    A FILTER (or FILTER [NOT] EXISTS) inside a UNION branch or nested group that names a
-    variable its own group does not bind, while the rest of the query binds it, gives
-    different answers on rdflib (which passes the outer binding in) and on
-    spec-conformant engines (where the variable is unbound there). Variables that SHACL
-    pre-binds (``$this``) are not counted.
-
-    Raises:
-        Exception: ``query_text`` does not parse (the caller decides).
-    """
-    algebra = parse_algebra(query_text)
-    problems: set[str] = set()
-    for node in walk(algebra):
-        if not (isinstance(node, CompValue) and node.name == "Filter"):
-            continue
-        expr, inner = node.get("expr"), node.get("p")
-        reads = expression_variables(expr) - PRE_BOUND
-        local = reads - pattern_variables(inner) if inner is not None else reads
-        if not local:
-            continue
-        skip = {id(x) for x in walk(expr)} | {id(node)}
-        elsewhere = pattern_variables(algebra, skip=skip)
-        # the filter's own group, if it binds them, would be found via ``inner``
-        problems |= local & elsewhere
-    return tuple(sorted(problems))
 
 
 def hand_overs(shapes: rdflib.Graph) -> list[HandOver]:
@@ -183,10 +151,13 @@ def validate_turbo(
     )
     if not isinstance(report, rdflib.Graph):  # turbo's ValidationFailure
         return bool(conforms), report, str(text)
-    extra: list[tuple[Node, Node, Node]] = []
+    extra: list[tuple[Node, Node, Node]] = []  # result descriptions to merge
+    results: list[Node] = []  # the result nodes among them that the report lists
     if set_based:
         ok, triples = run_set_constraints(data_store, set_based, allow_warnings)
-        conforms, extra = bool(conforms) and ok, triples
+        conforms = bool(conforms) and ok
+        extra += triples
+        results += [s for s, p, o in triples if p == RDF.type and o == SH.ValidationResult]
     if handed:
         names = ", ".join(
             f"{h.constraint} ({' '.join('?' + v for v in h.variables)})" for h in handed
@@ -194,24 +165,23 @@ def validate_turbo(
         log.info("pySHACL runs the scope-dependent constraint(s) %s", names)
         ok, handed_report, handed_text = _run_handed(data_graph, shapes_graph, handed, options)
         conforms, text = bool(conforms) and ok, str(text) + str(handed_text)
-        extra += [t for t in handed_report if not _report_level(handed_report, t)]
-    if not extra:
+        top = handed_report.value(predicate=RDF.type, object=SH.ValidationReport)
+        extra += [t for t in handed_report if t[0] != top]
+        results += list(handed_report.objects(top, SH.result))
+    if not results:
         return bool(conforms), report, str(text)
-    return bool(conforms), _merged(report, extra, bool(conforms)), str(text)
-
-
-def _report_level(report: rdflib.Graph, triple: tuple[Node, Node, Node]) -> bool:
-    """Whether ``triple`` describes the sh:ValidationReport node itself."""
-    return (triple[0], RDF.type, SH.ValidationReport) in report
+    return bool(conforms), _merged(report, extra, results, bool(conforms)), str(text)
 
 
 def _merged(
-    report: rdflib.Graph, extra: list[tuple[Node, Node, Node]], conforms: bool
+    report: rdflib.Graph,
+    extra: list[tuple[Node, Node, Node]],
+    results: list[Node],
+    conforms: bool,
 ) -> rdflib.Graph:
-    """Return ``report`` plus ``extra`` results, with ``sh:conforms`` set to ``conforms``.
+    """Return ``report`` plus the ``extra`` triples, listing ``results`` as its results.
 
-    ``extra`` holds result descriptions; each node typed ``sh:ValidationResult`` there
-    is linked to the report with ``sh:result``.
+    ``sh:conforms`` is set to ``conforms``.
     """
     merged = rdflib.Graph(bind_namespaces="none")
     merged += report
@@ -219,10 +189,10 @@ def _merged(
     if node is None:
         node = rdflib.BNode()
         merged.add((node, RDF.type, SH.ValidationReport))
-    for s, p, o in extra:
-        merged.add((s, p, o))
-        if p == RDF.type and o == SH.ValidationResult:
-            merged.add((node, SH.result, s))
+    for triple in extra:
+        merged.add(triple)
+    for result in results:
+        merged.add((node, SH.result, result))
     merged.set((node, SH.conforms, rdflib.Literal(conforms)))
     return merged
 
