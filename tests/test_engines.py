@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
+from graphs import SCOPE_DEPENDENT_SHAPES
 from nervegraph import engine, load_graph, validate_graph
 from nervegraph.catalogue import list_queries as list_headers
 from nervegraph.cold import cold_query
@@ -132,19 +133,6 @@ def test_bundled_shapes_need_no_hand_over() -> None:
     assert list(hand_overs(load_shapes())) == []
 
 
-SCOPE_DEPENDENT_SHAPES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix ex: <http://example.org/> .
-ex:S a sh:NodeShape ; sh:targetClass ex:C ;
-    sh:sparql ex:Range .
-ex:Range a sh:SPARQLConstraint ; sh:message "out of range" ; sh:select \"\"\"
-    SELECT $this ?value WHERE {
-        $this <http://example.org/p> ?value .
-        { <http://example.org/p> <http://example.org/range> ?range .
-          FILTER NOT EXISTS { ?value a ?range } }
-        UNION { <http://example.org/p> <http://example.org/domain> ?d }
-    }\"\"\" .
-"""
 
 
 def test_scope_dependent_constraint_is_handed_to_pyshacl() -> None:

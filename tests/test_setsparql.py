@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from rdflib import SH, Graph, URIRef
 
+from graphs import SCOPE_DEPENDENT_SHAPES
 from nervegraph import validate_graph
 from nervegraph.setsparql import set_constraints, set_safe
 from nervegraph.validate import load_shapes
@@ -231,23 +232,11 @@ def test_the_set_based_constraint_is_not_run_by_turbo_too() -> None:
     assert URIRef(EX + "NoLabel") in set(result.report_graph.objects(None, SH.sourceConstraint))
 
 
-SCOPE_DEPENDENT = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix ex: <http://example.org/> .
-ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql ex:Range .
-ex:Range a sh:SPARQLConstraint ; sh:message "out of range" ; sh:select \"\"\"
-    SELECT $this ?value WHERE {
-        $this <http://example.org/p> ?value .
-        { <http://example.org/p> <http://example.org/range> ?range .
-          FILTER NOT EXISTS { ?value a ?range } }
-        UNION { <http://example.org/p> <http://example.org/domain> ?d }
-    }\"\"\" .
-"""
 
 
 def test_a_scope_dependent_constraint_is_left_to_pyshacl_alone() -> None:
     # Run set-based as well as by pySHACL, its result would be reported twice.
-    shapes = Graph().parse(data=SCOPE_DEPENDENT, format="turtle")
+    shapes = Graph().parse(data=SCOPE_DEPENDENT_SHAPES, format="turtle")
     assert set_constraints(shapes) == []
     data = Graph().parse(
         data="@prefix ex: <http://example.org/> . ex:a a ex:C ; ex:p ex:b . ex:b a ex:R . "
