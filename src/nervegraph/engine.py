@@ -209,28 +209,6 @@ def plain_literal(term: Any) -> Any:
     return term
 
 
-def plain_result(result: Any) -> Any:
-    """Return an rdflib query ``Result`` from oxrdflib with :func:`plain_literal` terms."""
-    from rdflib.query import Result
-
-    if result.type == "ASK":
-        return result
-    out = Result(result.type)
-    if result.type == "SELECT":
-        out.vars = result.vars
-        out.bindings = [
-            {var: plain_literal(value) for var, value in row.items()} for row in result.bindings
-        ]
-    else:
-        import rdflib
-
-        graph = rdflib.Graph(bind_namespaces="none")
-        for s, p, o in result:
-            graph.add((s, p, plain_literal(o)))
-        out.graph = graph
-    return out
-
-
 # ------------------------------------------------------------------ cache
 
 
@@ -327,6 +305,5 @@ __all__ = [
     "oxigraph_store",
     "triple_count",
     "plain_literal",
-    "plain_result",
     "save_cached_store",
 ]

@@ -54,7 +54,7 @@ from .catalogue import (  # the light half: headers and listings, no rdflib
     render_table,
     stored_query,
 )
-from .engine import oxigraph_store, plain_literal, plain_result
+from .engine import oxigraph_store, plain_literal
 from .errors import ParameterError, QueryError
 from .graph import bind_prefixes, load_graph
 from .labels import label
@@ -637,28 +637,16 @@ def run_query(
         graph = load_graph(engine=engine)
     prepared = prepare_query(name_or_path_or_text, graph, allow_network=allow_network, **params)
     store = oxigraph_store(graph)
-    if store is not None and not allow_network:
-        # Straight to pyoxigraph: one conversion per term instead of three (oxrdflib's
-        # Result, rdflib's ResultRow, plain_result); bindings as a VALUES clause.
+    if store is not None:
+        # Straight to pyoxigraph, which binds only projected variables: the bindings go
+        # in as a VALUES clause of checked terms.
         text = bindings_as_values(prepared.text, prepared.bindings)
         log.debug("running %s with %s on Oxigraph", prepared.query.name, prepared.bindings)
         return _run_oxigraph(store, graph, text, prepared.query)
-    # rdflib's own engine gets the cached parse and initBindings. Oxigraph under oxrdflib
-    # (with allow_network) refuses parsed queries and binds only projected variables, so
-    # it gets the text with the bindings as a VALUES clause of checked terms. (rdflib's
-    # Memory store defines query() too, only to raise NotImplementedError: not native.)
-    native = store is not None
-    bindings = prepared.bindings
-    query: Query | str
-    if native:
-        query, bindings = bindings_as_values(prepared.text, bindings), {}
-    else:
-        query = _parse(prepared.text)
+    # rdflib's own engine gets the cached parse and initBindings.
     log.debug("running %s with %s", prepared.query.name, prepared.bindings)
     try:
-        result = graph.query(query, initBindings=bindings)
-        if native:  # Oxigraph types every simple literal xsd:string; rdflib does not
-            result = plain_result(result)
+        result = graph.query(_parse(prepared.text), initBindings=prepared.bindings)
     except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
         raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
     constructed = None
@@ -671,7 +659,11 @@ def run_query(
 
 
 def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> QueryResult:
-    """Run ``text`` on the pyoxigraph ``store`` under ``graph`` (as oxrdflib would)."""
+    """Run ``text`` on the pyoxigraph ``store`` under ``graph``, as oxrdflib would.
+
+    Each distinct term is converted once, and simple literals come back plain (Oxigraph
+    types them ``xsd:string``, rdflib does not), so both engines return equal terms.
+    """
     import pyoxigraph
     from oxrdflib._converter import from_ox, to_ox
 
