@@ -400,10 +400,7 @@ def param_candidates(graph: Graph, param: QueryParam) -> dict[URIRef, list[str]]
     elif cls == SKOS.Concept and param.scheme:
         nodes = set(graph.subjects(SKOS.inScheme, _expand(param.scheme)))
     else:
-        classes = set(graph.transitive_subjects(RDFS.subClassOf, cls))
-        nodes = {s for c in classes for s in graph.subjects(RDF.type, c)}
-        if cls == OWL.Class:
-            nodes |= set(graph.subjects(RDF.type, RDFS.Class))
+        nodes = {s for c in _classes(graph, cls) for s in graph.subjects(RDF.type, c)}
     found: dict[URIRef, list[str]] = {}
     for node in sorted(n for n in nodes if isinstance(n, URIRef)):
         labels: list[str] = []
@@ -422,10 +419,15 @@ def _is_candidate(graph: Graph, param: QueryParam, iri: URIRef) -> bool:
         return (iri, SKOS.prefLabel, None) in graph
     if cls == SKOS.Concept and param.scheme:
         return (iri, SKOS.inScheme, _expand(param.scheme)) in graph
+    return any((iri, RDF.type, c) in graph for c in _classes(graph, cls))
+
+
+def _classes(graph: Graph, cls: Node) -> set[Node]:
+    """``cls`` and its subclasses, whose instances a parameter of class ``cls`` accepts."""
     classes = set(graph.transitive_subjects(RDFS.subClassOf, cls))
-    if cls == OWL.Class:
+    if cls == OWL.Class:  # an rdfs:Class is accepted as an owl:Class
         classes.add(RDFS.Class)
-    return any((iri, RDF.type, c) in graph for c in classes)
+    return classes
 
 
 def _class_name(param: QueryParam) -> str:
