@@ -13,16 +13,17 @@ time and its peak RSS (``resource.getrusage``):
 * **load**: ``load_graph(files, engine=...)`` with ``oxigraph`` vs ``rdflib``;
 * **queries**: every stored query (required parameters get the first instance of
   their class) after the load, each stopped (SIGALRM) after ``--query-timeout``
-  seconds; the median and the sum over
-  the queries both engines finished, and the median of the per-query ratios (a stopped
-  baseline query counts with the limit as its time: a lower bound, marked "≥");
+  seconds; the median and the sum over the queries both engines finished, and the
+  median of the per-query ratios (a stopped baseline query counts with the limit as
+  its time: a lower bound, marked "≥");
 * **validate**: ``validate_graph(graph, engine=...)`` with ``turbo`` vs ``pyshacl``;
 * **start-up**: ``nervegraph --help`` vs ``python -c pass``, and a cold
   ``nervegraph query symptoms`` (cached store) vs a plain rdflib script that parses the
   same files and runs the same query (medians of 5 runs).
 
 A subprocess that runs longer than ``--timeout`` seconds (for queries: the load plus
-each query's limit) is stopped and reported as ``> T s``. The table goes to stdout and ``--output``.
+each query's limit) is stopped and reported as ``> T s``. ``--skip KIND:ENGINE:SIZE``
+leaves a baseline out. The table goes to stdout and ``--output``.
 """
 
 from __future__ import annotations
