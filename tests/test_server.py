@@ -273,21 +273,7 @@ def _unordered_group_concat(query: StoredQuery, rows: set[tuple[str, ...]], vars
 def test_stored_query_same_answer_remotely(
     query: StoredQuery, oxigraph_server: Server, local_graph: rdflib.Graph
 ) -> None:
-    params = _params_for(query, local_graph)
-    local = run_query(query, local_graph, **params)
-    remote = run_stored_remote(query, oxigraph_server.query_url, local_graph, **params)
-    assert remote.query_type == local.query_type
-    if local.graph is not None:
-        assert remote.graph is not None
-        assert isomorphic(comparable_graph(local.graph), comparable_graph(remote.graph))
-    elif local.query_type == "ASK":
-        assert remote.askAnswer == local.askAnswer
-    else:
-        assert remote.vars == local.vars
-        assert _unordered_group_concat(
-            query, result_rows(remote), remote.vars
-        ) == _unordered_group_concat(query, result_rows(local), local.vars)
-        assert len(remote.rows) == len(local.rows)
+    _same_answer(query, local_graph, oxigraph_server.query_url, _params_for(query, local_graph))
 
 
 def test_remote_result_formats_like_local(
