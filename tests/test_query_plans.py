@@ -207,8 +207,16 @@ def costly_joins(text: str, bound: frozenset[str] = frozenset()) -> list[str]:
 
 
 def query_problems(query: StoredQuery) -> list[str]:
-    """The costly joins of a stored query, run with its required parameters only."""
-    return costly_joins(query.text, frozenset(p.variable for p in query.params if p.required))
+    """The costly joins of a stored query, with its required parameters or all of them.
+
+    A bound parameter changes the order rdflib picks at run time.
+    """
+    required = frozenset(p.variable for p in query.params if p.required)
+    every = frozenset(p.variable for p in query.params)
+    found = costly_joins(query.text, required)
+    if every != required:
+        found += [f"{p} (all parameters given)" for p in costly_joins(query.text, every)]
+    return found
 
 
 PREFIXES = """
