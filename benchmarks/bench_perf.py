@@ -21,7 +21,8 @@ time and its peak RSS (``resource.getrusage``):
   ``nervegraph query symptoms`` (cached store) vs a plain rdflib script that parses the
   same files and runs the same query (medians of 5 runs).
 
-A subprocess that runs longer than ``--timeout`` seconds (for queries: the load plus
+The report ends with a table of every stored query at every size (both engines' times
+and the ratio). A subprocess that runs longer than ``--timeout`` seconds (for queries: the load plus
 each query's limit) is stopped and reported as ``> T s``. ``--skip KIND:ENGINE:SIZE``
 leaves a baseline out. The table goes to stdout and ``--output``.
 """
@@ -109,24 +110,33 @@ def worker(kind: str, engine: str, corpus: Path) -> None:
 
         times = []
         for query in list_queries():
-            values = {
-                p.name: min(param_candidates(graph, p)) for p in query.params if p.required
-            }
-            seconds = _timed(lambda q=query, v=values: len(run_query(q, graph, **v)),
-                             QUERY_TIMEOUT)
+            values = {p.name: min(param_candidates(graph, p)) for p in query.params if p.required}
+            seconds = _timed(lambda q=query, v=values: len(run_query(q, graph, **v)), QUERY_TIMEOUT)
             _emit({"query": query.name, "seconds": seconds})
             if seconds is not None:
                 times.append(seconds)
-        _emit({"seconds": sum(times), "median": statistics.median(times) if times else None,
-               "count": len(times), "peak_mib": _peak_mib()})
+        _emit(
+            {
+                "seconds": sum(times),
+                "median": statistics.median(times) if times else None,
+                "count": len(times),
+                "peak_mib": _peak_mib(),
+            }
+        )
         return
     if kind == "validate":
         from nervegraph.validate import validate_graph
 
         t0 = time.perf_counter()
         result = validate_graph(graph, engine=engine)
-        _emit({"seconds": time.perf_counter() - t0, "conforms": result.conforms,
-               "results": len(result.violations), "peak_mib": _peak_mib()})
+        _emit(
+            {
+                "seconds": time.perf_counter() - t0,
+                "conforms": result.conforms,
+                "results": len(result.violations),
+                "peak_mib": _peak_mib(),
+            }
+        )
         return
     raise SystemExit(f"unknown kind {kind}")
 
@@ -173,8 +183,9 @@ def _wall(cmd: list[str], repeat: int = 5, env: dict[str, str] | None = None) ->
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-                       env=env)
+        subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env
+        )
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -195,8 +206,9 @@ def startup() -> dict[str, float]:
 
     nervegraph = str(Path(sys.executable).with_name("nervegraph"))
     env = dict(os.environ, NERVEGRAPH_CACHE_DIR=str(WORK / "cache"))
-    subprocess.run([nervegraph, "query", "symptoms"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # builds the cached store
+    subprocess.run(
+        [nervegraph, "query", "symptoms"], env=env, check=True, stdout=subprocess.DEVNULL
+    )  # builds the cached store
     files = [str(p) for p in default_graph_files()]
     query = str(query_dir() / "examples" / "symptoms.rq")
     return {
@@ -224,9 +236,15 @@ def _ratio(slow: float | None, fast: float | None, slow_out: bool, timeout: floa
     return f"{slow / fast:.1f}×"
 
 
-def _query_row(size: int, fast: list[dict[str, Any]], slow: list[dict[str, Any]],
-               f_last: dict[str, Any] | None, s_last: dict[str, Any] | None,
-               slow_engine: str, fast_engine: str) -> list[str]:
+def _query_row(
+    size: int,
+    fast: list[dict[str, Any]],
+    slow: list[dict[str, Any]],
+    f_last: dict[str, Any] | None,
+    s_last: dict[str, Any] | None,
+    slow_engine: str,
+    fast_engine: str,
+) -> list[str]:
     """Return the queries row of the table.
 
     Medians and sums are over the queries both engines finished; the speed-up is the
@@ -237,19 +255,27 @@ def _query_row(size: int, fast: list[dict[str, Any]], slow: list[dict[str, Any]]
     """
     f_times = {r["query"]: r["seconds"] for r in fast if "query" in r}
     s_times = {r["query"]: r["seconds"] for r in slow if "query" in r}
-    both = sorted(q for q in f_times.keys() & s_times.keys()
-                  if f_times[q] is not None and s_times[q] is not None)
+    both = sorted(
+        q
+        for q in f_times.keys() & s_times.keys()
+        if f_times[q] is not None and s_times[q] is not None
+    )
     stopped = sorted(q for q, t in s_times.items() if t is None)
     total = len(f_times) or QUERY_COUNT
     label = f"queries: median (sum) of the {len(both)} of {total} both finished"
     if stopped:
         label += f"; {len(stopped)} {slow_engine} > {QUERY_TIMEOUT:.0f} s: " + ", ".join(
-            q.split("/")[-1] for q in stopped)
+            q.split("/")[-1] for q in stopped
+        )
     if both:
-        s_txt = (f"{statistics.median(s_times[q] for q in both):.4f} s "
-                 f"({sum(s_times[q] for q in both):.2f} s)")
-        f_txt = (f"{statistics.median(f_times[q] for q in both):.4f} s "
-                 f"({sum(f_times[q] for q in both):.2f} s)")
+        s_txt = (
+            f"{statistics.median(s_times[q] for q in both):.4f} s "
+            f"({sum(s_times[q] for q in both):.2f} s)"
+        )
+        f_txt = (
+            f"{statistics.median(f_times[q] for q in both):.4f} s "
+            f"({sum(f_times[q] for q in both):.2f} s)"
+        )
     else:
         s_txt = f_txt = "–"
     if s_last is None:
@@ -260,24 +286,42 @@ def _query_row(size: int, fast: list[dict[str, Any]], slow: list[dict[str, Any]]
         if f_times[q] and q in s_times
     ]
     bound = "≥ " if any(s_times.get(q) is None for q in f_times) else ""
-    ratio = (f"{bound}{statistics.median(speedups):.1f}× (median of {len(speedups)} "
-             "per-query ratios)") if speedups else "–"
+    ratio = (
+        (f"{bound}{statistics.median(speedups):.1f}× (median of {len(speedups)} per-query ratios)")
+        if speedups
+        else "–"
+    )
     return [
-        str(size), "", label, f"{slow_engine}: {s_txt}", f"{fast_engine}: {f_txt}", ratio,
+        str(size),
+        "",
+        label,
+        f"{slow_engine}: {s_txt}",
+        f"{fast_engine}: {f_txt}",
+        ratio,
         f"{s_last['peak_mib']:.0f}" if s_last else "–",
         f"{f_last['peak_mib']:.0f}" if f_last else "–",
     ]
 
 
-def measure(size: int, timeout: float, skip: frozenset[str] = frozenset()) -> list[list[str]]:
-    """Return the table rows for one corpus size.
+#: per-query wall times of one size: query name -> (baseline, default); None if stopped
+PerQuery = dict[str, tuple[float | None, float | None]]
+
+
+def measure(
+    size: int, timeout: float, skip: frozenset[str] = frozenset()
+) -> tuple[list[list[str]], PerQuery]:
+    """Return the table rows for one corpus size, and each stored query's times.
 
     ``skip`` names measurements not to run, as ``KIND:ENGINE:SIZE`` (``--skip``).
     """
     path = corpus_file(size)
     rows = []
-    pairs = [("load", "rdflib", "oxigraph"), ("queries", "rdflib", "oxigraph"),
-             ("validate", "pyshacl", "turbo")]
+    per_query: PerQuery = {}
+    pairs = [
+        ("load", "rdflib", "oxigraph"),
+        ("queries", "rdflib", "oxigraph"),
+        ("validate", "pyshacl", "turbo"),
+    ]
     for kind, slow_engine, fast_engine in pairs:
         limit = timeout
         if kind == "queries":  # the load, then each query within its own limit
@@ -288,6 +332,11 @@ def measure(size: int, timeout: float, skip: frozenset[str] = frozenset()) -> li
         f_last = fast[-1] if fast and "peak_mib" in fast[-1] else None
         s_last = slow[-1] if slow and "peak_mib" in slow[-1] else None
         if kind == "queries":
+            slow_times = {r["query"]: r["seconds"] for r in slow if "query" in r}
+            for record in fast:
+                if "query" in record:
+                    name = record["query"]
+                    per_query[name] = (slow_times.get(name), record["seconds"])
             rows.append(_query_row(size, fast, slow, f_last, s_last, slow_engine, fast_engine))
             if skipped:
                 rows[-1][3] = f"{slow_engine}: not run (--skip)"
@@ -301,15 +350,52 @@ def measure(size: int, timeout: float, skip: frozenset[str] = frozenset()) -> li
             slow_txt = "not run (--skip)"
         fast_txt = _fmt(f_val, fast_out or f_last is None, timeout)
         triples = next((r.get("triples") for r in fast if "triples" in r), "")
-        rows.append([
-            str(size), str(triples) if triples else "", label, f"{slow_engine}: {slow_txt}",
-            f"{fast_engine}: {fast_txt}",
-            "–" if skipped else _ratio(s_val, f_val, slow_out or s_last is None, timeout),
-            f"{s_last['peak_mib']:.0f}" if s_last else "–",
-            f"{f_last['peak_mib']:.0f}" if f_last else "–",
-        ])
+        rows.append(
+            [
+                str(size),
+                str(triples) if triples else "",
+                label,
+                f"{slow_engine}: {slow_txt}",
+                f"{fast_engine}: {fast_txt}",
+                "–" if skipped else _ratio(s_val, f_val, slow_out or s_last is None, timeout),
+                f"{s_last['peak_mib']:.0f}" if s_last else "–",
+                f"{f_last['peak_mib']:.0f}" if f_last else "–",
+            ]
+        )
         print(" | ".join(rows[-1]), flush=True)
-    return rows
+    return rows, per_query
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return f"> {QUERY_TIMEOUT:.0f}"
+    return f"{value:.4f}" if value < 1 else f"{value:.2f}"
+
+
+def query_table(per_size: dict[int, PerQuery]) -> list[str]:
+    """Return the Markdown lines of the per-query table: one row per stored query.
+
+    A cell is ``baseline / default seconds (ratio)``; a baseline stopped at its limit
+    shows ``> T`` and its ratio is a lower bound (``≥``).
+    """
+    sizes = sorted(per_size)
+    names = sorted({name for times in per_size.values() for name in times})
+    lines = [
+        "| query | " + " | ".join(f"{size} articles" for size in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for name in names:
+        cells = []
+        for size in sizes:
+            slow, fast = per_size[size].get(name, (None, None))
+            if fast is None:
+                cells.append("–")
+                continue
+            bound = "≥ " if slow is None else ""
+            ratio = (QUERY_TIMEOUT if slow is None else slow) / fast if fast > 0 else 0.0
+            cells.append(f"{_seconds(slow)} / {_seconds(fast)} ({bound}{ratio:.1f}×)")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
 
 
 def machine() -> str:
@@ -325,11 +411,12 @@ def machine() -> str:
     except OSError:
         pass
     versions = ", ".join(
-        f"{p} {version(p)}" for p in ("rdflib", "pyshacl", "pyoxigraph", "oxrdflib",
-                                      "pyshacl-turbo")
+        f"{p} {version(p)}"
+        for p in ("rdflib", "pyshacl", "pyoxigraph", "oxrdflib", "pyshacl-turbo")
     )
-    return (f"{os.cpu_count()} cores (nproc), CPU {cpu}, Python {platform.python_version()}"
-            f", {versions}")
+    return (
+        f"{os.cpu_count()} cores (nproc), CPU {cpu}, Python {platform.python_version()}, {versions}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,10 +426,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "ENGINE", "CORPUS"))
     parser.add_argument("--sizes", default="1,10,100,1000")
     parser.add_argument("--timeout", type=float, default=300.0)
-    parser.add_argument("--skip", action="append", default=[], metavar="KIND:ENGINE:SIZE",
-                        help="do not run this baseline, e.g. validate:pyshacl:1000")
-    parser.add_argument("--query-timeout", type=float, default=QUERY_TIMEOUT,
-                        help="seconds each stored query may run (default 30)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="KIND:ENGINE:SIZE",
+        help="do not run this baseline, e.g. validate:pyshacl:1000",
+    )
+    parser.add_argument(
+        "--query-timeout",
+        type=float,
+        default=QUERY_TIMEOUT,
+        help="seconds each stored query may run (default 30)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results" / "perf.md")
     args = parser.parse_args(argv)
     QUERY_TIMEOUT = args.query_timeout
@@ -351,11 +447,21 @@ def main(argv: list[str] | None = None) -> int:
         kind, engine, corpus = args.worker
         worker(kind, engine, Path(corpus))
         return 0
-    header = ["articles", "triples", "measure", "baseline", "default", "speed-up",
-              "baseline peak MiB", "default peak MiB"]
+    header = [
+        "articles",
+        "triples",
+        "measure",
+        "baseline",
+        "default",
+        "speed-up",
+        "baseline peak MiB",
+        "default peak MiB",
+    ]
     rows: list[list[str]] = []
+    per_size: dict[int, PerQuery] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += measure(size, args.timeout, frozenset(args.skip))
+        size_rows, per_size[size] = measure(size, args.timeout, frozenset(args.skip))
+        rows += size_rows
     starts = startup()
     lines = [
         "# Performance: default engines vs rdflib / pySHACL",
@@ -379,10 +485,18 @@ def main(argv: list[str] | None = None) -> int:
         "- cold `nervegraph query symptoms` is "
         f"{starts['plain rdflib script'] / starts['nervegraph query symptoms']:.1f}× faster "
         "than a plain rdflib script parsing the same files and running the same query",
+        "",
+        "## Stored queries, one by one",
+        "",
+        "Seconds, rdflib / Oxigraph (speed-up), each query after the load.",
+        "",
+        *query_table(per_size),
     ]
     text = "\n".join(lines) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    partial = args.output.with_name(args.output.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(args.output)  # atomic: an interrupted run leaves the old report
     print(text)
     return 0
 

@@ -1,0 +1,78 @@
+"""The performance benchmark runs end to end (one article), as the README tells users to.
+
+Not a timed test: it checks that every measurement produced a number on both engines and
+that the report lists every stored query, so a crashed worker or a query the benchmark
+skipped shows up as a failure instead of a quietly shorter table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nervegraph.catalogue import list_queries
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks" / "bench_perf.py"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    work = tmp_path_factory.mktemp("bench")
+    output = work / "perf.md"
+    if not Path(sys.executable).with_name("nervegraph").exists():
+        pytest.skip("the nervegraph console script is not installed next to this Python")
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--sizes",
+            "1",
+            "--timeout",
+            "300",
+            "--query-timeout",
+            "60",
+            "--output",
+            str(output),
+        ],
+        check=True,
+        env=dict(os.environ, NERVEGRAPH_BENCH_DIR=str(work)),
+        stdout=subprocess.DEVNULL,
+        timeout=600,
+    )
+    return output.read_text(encoding="utf-8")
+
+
+def _row(report: str, measure: str) -> list[str]:
+    for line in report.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) > 2 and cells[0] == "1" and cells[2].startswith(measure):
+            return cells
+    raise AssertionError(f"no {measure!r} row for 1 article in:\n{report}")
+
+
+@pytest.mark.parametrize("measure", ["load", "queries", "validate"])
+def test_each_measurement_has_both_times_and_a_ratio(report: str, measure: str) -> None:
+    cells = _row(report, measure)
+    baseline, default, ratio = cells[3], cells[4], cells[5]
+    assert re.search(r"\d+\.\d+ s", baseline), cells
+    assert re.search(r"\d+\.\d+ s", default), cells
+    assert re.match(r"(≥ )?\d+\.\d×", ratio), cells
+
+
+def test_every_stored_query_has_a_row_with_both_times(report: str) -> None:
+    table = report.split("## Stored queries, one by one", 1)[1]
+    for query in list_queries():
+        match = re.search(rf"^\| `{re.escape(query.name)}` \| (.+) \|$", table, re.M)
+        assert match, f"{query.name} missing from the per-query table"
+        assert re.fullmatch(r"\d+\.\d+ / \d+\.\d+ \(\d+\.\d×\)", match.group(1)), match.group(0)
+
+
+def test_start_up_section_compares_with_the_plain_script(report: str) -> None:
+    assert re.search(r"`nervegraph --help` = \d+\.\d× `python -c pass`", report)
+    assert re.search(r"cold `nervegraph query symptoms` is \d+\.\d× faster", report)
