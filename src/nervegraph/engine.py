@@ -20,10 +20,8 @@ name the engines without paying for them.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -231,6 +229,8 @@ def cache_key(files: Iterable[Path]) -> str:
     It covers each file's resolved path and content, the pyoxigraph version and the
     cache layout, so editing, adding or removing a file gives another key.
     """
+    import hashlib  # here, not at the top: `nervegraph --help` imports this module
+
     import pyoxigraph  # its __version__, not importlib.metadata (9 ms of a cold start)
 
     digest = hashlib.sha256(f"nervegraph-store {_CACHE_VERSION}\n".encode())
@@ -274,6 +274,8 @@ def save_cached_store(files: list[Path], store: pyoxigraph.Store) -> Path | None
     path = cached_store_path(files)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here, not at the top: `nervegraph --help` imports this module
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".store-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
