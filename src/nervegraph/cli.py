@@ -22,7 +22,6 @@ imports what it needs (rdflib, pySHACL, pyoxigraph) inside its function, so
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +124,8 @@ def handle_errors(func: F) -> F:
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL."""
+    import logging  # here: `nervegraph --help` does not need it (7 ms)
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 

@@ -20,7 +20,6 @@ name the engines without paying for them.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,7 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
     import rdflib
 
-log = logging.getLogger(__name__)
+
+def _log() -> Any:
+    """This module's logger; ``logging`` is imported on first use (start-up of --help)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 #: query/load engines; the first is the default
 QUERY_ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
@@ -258,9 +263,9 @@ def load_cached_store(files: list[Path]) -> pyoxigraph.Store | None:
     try:
         store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
     except (SyntaxError, ValueError, OSError) as exc:
-        log.warning("ignoring the broken store cache %s: %s", path, exc)
+        _log().warning("ignoring the broken store cache %s: %s", path, exc)
         return None
-    log.debug("loaded %d triples from the store cache %s", len(store), path)
+    _log().debug("loaded %d triples from the store cache %s", len(store), path)
     return store
 
 
@@ -285,7 +290,7 @@ def save_cached_store(files: list[Path], store: pyoxigraph.Store) -> Path | None
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        log.info("cannot write the store cache %s: %s", path, exc)
+        _log().info("cannot write the store cache %s: %s", path, exc)
         return None
     return path
 
