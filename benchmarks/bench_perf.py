@@ -236,10 +236,23 @@ def _ratio(slow: float | None, fast: float | None, slow_out: bool, timeout: floa
     return f"{slow / fast:.1f}×"
 
 
+#: one stored-query worker's answer: query name -> seconds, ``None`` if stopped
+QueryTimes = dict[str, float | None]
+
+
+def _query_times(records: list[dict[str, Any]]) -> QueryTimes:
+    return {r["query"]: r["seconds"] for r in records if "query" in r}
+
+
+def _speedup(slow: float | None, fast: float) -> float:
+    """Baseline / default time; a baseline stopped at its limit counts as the limit."""
+    return (QUERY_TIMEOUT if slow is None else slow) / fast
+
+
 def _query_row(
     size: int,
-    fast: list[dict[str, Any]],
-    slow: list[dict[str, Any]],
+    f_times: QueryTimes,
+    s_times: QueryTimes,
     f_last: dict[str, Any] | None,
     s_last: dict[str, Any] | None,
     slow_engine: str,
@@ -253,8 +266,6 @@ def _query_row(
     A baseline query stopped at its limit counts with the limit as its time, so its
     ratio is a lower bound and the median is marked "≥".
     """
-    f_times = {r["query"]: r["seconds"] for r in fast if "query" in r}
-    s_times = {r["query"]: r["seconds"] for r in slow if "query" in r}
     both = sorted(
         q
         for q in f_times.keys() & s_times.keys()
@@ -280,11 +291,7 @@ def _query_row(
         s_txt = f_txt = "–"
     if s_last is None:
         s_txt += " (worker stopped)"
-    speedups = [
-        (s_times[q] if s_times.get(q) is not None else QUERY_TIMEOUT) / f_times[q]
-        for q in f_times
-        if f_times[q] and q in s_times
-    ]
+    speedups = [_speedup(s_times[q], t) for q, t in f_times.items() if t and q in s_times]
     bound = "≥ " if any(s_times.get(q) is None for q in f_times) else ""
     ratio = (
         (f"{bound}{statistics.median(speedups):.1f}× (median of {len(speedups)} per-query ratios)")
@@ -303,8 +310,8 @@ def _query_row(
     ]
 
 
-#: per-query wall times of one size: query name -> (baseline, default); None if stopped
-PerQuery = dict[str, tuple[float | None, float | None]]
+#: per-query wall times of one size: (baseline, default); empty if not run
+PerQuery = tuple[QueryTimes, QueryTimes]
 
 
 def measure(
@@ -316,7 +323,7 @@ def measure(
     """
     path = corpus_file(size)
     rows = []
-    per_query: PerQuery = {}
+    per_query: PerQuery = ({}, {})
     pairs = [
         ("load", "rdflib", "oxigraph"),
         ("queries", "rdflib", "oxigraph"),
@@ -332,12 +339,9 @@ def measure(
         f_last = fast[-1] if fast and "peak_mib" in fast[-1] else None
         s_last = slow[-1] if slow and "peak_mib" in slow[-1] else None
         if kind == "queries":
-            slow_times = {r["query"]: r["seconds"] for r in slow if "query" in r}
-            for record in fast:
-                if "query" in record:
-                    name = record["query"]
-                    per_query[name] = (slow_times.get(name), record["seconds"])
-            rows.append(_query_row(size, fast, slow, f_last, s_last, slow_engine, fast_engine))
+            s_times, f_times = per_query = (_query_times(slow), _query_times(fast))
+            row = _query_row(size, f_times, s_times, f_last, s_last, slow_engine, fast_engine)
+            rows.append(row)
             if skipped:
                 rows[-1][3] = f"{slow_engine}: not run (--skip)"
             print(" | ".join(rows[-1]), flush=True)
@@ -376,10 +380,11 @@ def query_table(per_size: dict[int, PerQuery]) -> list[str]:
     """Return the Markdown lines of the per-query table: one row per stored query.
 
     A cell is ``baseline / default seconds (ratio)``; a baseline stopped at its limit
-    shows ``> T`` and its ratio is a lower bound (``≥``).
+    shows ``> T`` and its ratio is a lower bound (``≥``); one not run (``--skip``)
+    shows ``–``.
     """
     sizes = sorted(per_size)
-    names = sorted({name for times in per_size.values() for name in times})
+    names = sorted({name for _, fast in per_size.values() for name in fast})
     lines = [
         "| query | " + " | ".join(f"{size} articles" for size in sizes) + " |",
         "|---|" + "---|" * len(sizes),
@@ -387,13 +392,17 @@ def query_table(per_size: dict[int, PerQuery]) -> list[str]:
     for name in names:
         cells = []
         for size in sizes:
-            slow, fast = per_size[size].get(name, (None, None))
-            if fast is None:
+            s_times, f_times = per_size[size]
+            fast = f_times.get(name)
+            if not fast:
                 cells.append("–")
-                continue
-            bound = "≥ " if slow is None else ""
-            ratio = (QUERY_TIMEOUT if slow is None else slow) / fast if fast > 0 else 0.0
-            cells.append(f"{_seconds(slow)} / {_seconds(fast)} ({bound}{ratio:.1f}×)")
+            elif name not in s_times:
+                cells.append(f"– / {_seconds(fast)}")
+            else:
+                slow = s_times[name]
+                bound = "≥ " if slow is None else ""
+                ratio = _speedup(slow, fast)
+                cells.append(f"{_seconds(slow)} / {_seconds(fast)} ({bound}{ratio:.1f}×)")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
     return lines
 
