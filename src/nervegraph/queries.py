@@ -502,14 +502,12 @@ def resolve_param(graph: Graph, param: QueryParam, value: str | URIRef) -> URIRe
     """
     text = str(value)
     what = _class_name(param)
+
     # Every instance with every label: a scan (seconds at 1000 articles), so only
     # when a label must be matched or an error must list the accepted values.
-    listed: list[dict[URIRef, list[str]]] = []
-
+    @functools.cache
     def candidates() -> dict[URIRef, list[str]]:
-        if not listed:
-            listed.append(param_candidates(graph, param))
-        return listed[0]
+        return param_candidates(graph, param)
 
     def not_found(reason: str) -> ParameterError:
         return ParameterError(
