@@ -28,11 +28,11 @@ from pathlib import Path
 
 import rdflib
 
-from nervegraph.graph import load_graph
+from nervegraph.interchange.gsp import put_graph
 from nervegraph.queries import bindings_as_values, list_queries, param_candidates, prepare_query
 from nervegraph.queries import run_query as run_local
-from nervegraph.remote import run_remote
-from nervegraph.store import put_graph
+from nervegraph.queries.remote import run_remote
+from nervegraph.rdf.load import load_graph
 
 RESULTS = Path(__file__).resolve().parent / "results" / "concurrency.md"
 SWAP_GRAPH = "https://example.org/graph/swapped"
@@ -218,7 +218,7 @@ def report(outcome: Outcome, threads: int) -> str:
 
 def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -> None:
     """Start a server, run the workload, write the results file."""
-    from nervegraph.server import start_server
+    from nervegraph.interchange.server import start_server
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)

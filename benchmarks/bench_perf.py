@@ -97,7 +97,7 @@ def worker(kind: str, engine: str, corpus: Path) -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    from nervegraph.graph import load_graph
+    from nervegraph.rdf.load import load_graph
 
     started = time.perf_counter()
     graph = load_graph([corpus], engine="oxigraph" if engine in ("oxigraph", "turbo") else "rdflib")
@@ -125,7 +125,7 @@ def worker(kind: str, engine: str, corpus: Path) -> None:
         )
         return
     if kind == "validate":
-        from nervegraph.validate import validate_graph
+        from nervegraph.shacl.validate import validate_graph
 
         t0 = time.perf_counter()
         result = validate_graph(graph, engine=engine)

@@ -31,11 +31,11 @@ from typing import Any
 import rdflib
 from rdflib import URIRef
 
-from nervegraph.graph import load_graph, new_graph
-from nervegraph.io import atomic_write_text
-from nervegraph.prefixes import NGE, NGSRC, NGST
 from nervegraph.queries import StoredQuery, list_queries, param_candidates, run_query
+from nervegraph.rdf.files import atomic_write_text
+from nervegraph.rdf.load import load_graph, new_graph
 from nervegraph.resources import data_files
+from nervegraph.vocab import NGE, NGSRC, NGST
 
 HERE = Path(__file__).resolve().parent
 RENAMED = (NGE, NGST, NGSRC)

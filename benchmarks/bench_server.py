@@ -23,11 +23,11 @@ from pathlib import Path
 
 import rdflib
 
-from nervegraph.graph import load_graph
-from nervegraph.io import atomic_write_text
+from nervegraph.interchange.server import start_server
 from nervegraph.queries import StoredQuery, list_queries, param_candidates, run_query
-from nervegraph.remote import run_stored_remote
-from nervegraph.server import start_server
+from nervegraph.queries.remote import run_stored_remote
+from nervegraph.rdf.files import atomic_write_text
+from nervegraph.rdf.load import load_graph
 
 HERE = Path(__file__).resolve().parent
 

@@ -28,9 +28,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
-from nervegraph.graph import parse_file
-from nervegraph.prefixes import NG, NGE, NGSRC, NGST
+from nervegraph.rdf.load import parse_file
 from nervegraph.resources import data_files
+from nervegraph.vocab import NG, NGE, NGSRC, NGST
 
 ORIGINAL = "pinched-nerve-muscle-spasms"
 ORIGINAL_SHORT = "pnms"

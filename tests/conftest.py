@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from nervegraph.graph import load_graph
-from nervegraph.server import Server, start_server
+from nervegraph.interchange.server import Server, start_server
+from nervegraph.rdf.load import load_graph
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO_ROOT / "tests" / "data"

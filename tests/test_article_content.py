@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from nervegraph import load_graph
-from nervegraph.prefixes import NG, NGE, NGQ
+from nervegraph.vocab import NG, NGE, NGQ
 
 # (the article's word for it, the class it must have)
 ARTICLE_ENTITIES = [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nervegraph.catalogue import list_queries
+from nervegraph.queries.catalogue import list_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench_perf.py"

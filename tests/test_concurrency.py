@@ -16,7 +16,7 @@ import pytest
 import rdflib
 
 from conftest import drop_graph
-from nervegraph.server import Server
+from nervegraph.interchange.server import Server
 
 pytestmark = pytest.mark.slow
 

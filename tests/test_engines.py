@@ -8,21 +8,18 @@ hand-over of scope-dependent SHACL-SPARQL constraints to pySHACL.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal
 
 from graphs import SCOPE_DEPENDENT_SHAPES
-from nervegraph import engine, load_graph, validate_graph
-from nervegraph.catalogue import list_queries as list_headers
-from nervegraph.cold import cold_query
-from nervegraph.graph import load_store
+from nervegraph import load_graph, validate_graph
 from nervegraph.queries import list_queries, param_candidates, run_query
-from nervegraph.resources import default_graph_files
-from nervegraph.turbo import hand_overs, scope_dependent_filters
-from nervegraph.validate import load_shapes
+from nervegraph.queries.catalogue import list_queries as list_headers
+from nervegraph.rdf import engines as engine
+from nervegraph.shacl.turbo import hand_overs, scope_dependent_filters
+from nervegraph.shacl.validate import load_shapes
 
 DATA = Path(__file__).parent / "data"
 CATALOGUE = list_queries()
@@ -160,51 +157,3 @@ def test_unknown_engines_are_refused() -> None:
         validate_graph(Graph(), engine="jena")
 
 
-# ---------------------------------------------------------------- store cache
-
-
-def test_store_cache_follows_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NERVEGRAPH_CACHE_DIR", str(tmp_path / "cache"))
-    files = []
-    for path in default_graph_files():
-        copy = tmp_path / path.name
-        shutil.copy(path, copy)
-        files.append(copy)
-    first = load_store(files, cache=True)
-    cached = engine.cached_store_path(files)
-    assert cached.is_file()
-    assert len(engine.load_cached_store(files)) == len(first)
-    # change a data file: another key, and the cached store is not used for it
-    data = next(p for p in files if p.name.startswith("pinched"))
-    data.write_text(
-        data.read_text(encoding="utf-8")
-        + '\n<https://w3id.org/nervegraph/entity/x> rdfs:label "x" .\n',
-        encoding="utf-8",
-    )
-    assert engine.cached_store_path(files) != cached
-    assert engine.load_cached_store(files) is None
-    second = load_store(files, cache=True)
-    assert len(second) == len(first) + 1
-    assert engine.cached_store_path(files).is_file()
-
-
-def test_cold_query_renders_what_the_general_path_renders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graphs: tuple[Graph, Graph]
-) -> None:
-    monkeypatch.setenv("NERVEGRAPH_CACHE_DIR", str(tmp_path))
-    assert cold_query("examples/symptoms") is None  # no cached store yet
-    load_graph()  # builds and caches the bundled store
-    _, ox = graphs
-    answered = 0
-    for query in CATALOGUE:
-        text = cold_query(query.name)
-        if query.query_type == "CONSTRUCT" or any(p.required for p in query.params):
-            assert text is None, query.name
-            continue
-        if text is None:  # e.g. a blank node in the answer
-            continue
-        answered += 1
-        assert text == run_query(query, ox).serialize("table"), query.name
-    assert answered >= len(CATALOGUE) // 2
-    assert cold_query("symptoms", "csv") is None
-    assert cold_query("no-such-query") is None

@@ -13,8 +13,8 @@ from rdflib import RDF, URIRef
 from rdflib.compare import isomorphic
 
 from nervegraph import cli
-from nervegraph.dataset import load_dataset, named_files, named_graphs
-from nervegraph.export import (
+from nervegraph.interchange.dataset import load_dataset, named_files, named_graphs
+from nervegraph.interchange.export import (
     BIOLINK_CATEGORIES,
     BIOLINK_PREDICATES,
     CONTEXT_FILE,
@@ -26,8 +26,8 @@ from nervegraph.export import (
     export_graph,
     stated_relations,
 )
-from nervegraph.graph import load_graph, parse_file
-from nervegraph.prefixes import NG, PREFIXES
+from nervegraph.rdf.load import load_graph, parse_file
+from nervegraph.vocab import NG, PREFIXES
 
 #: export format -> rdflib parser
 TRIPLE_FORMATS = {"ttl": "turtle", "nt": "nt", "xml": "xml", "jsonld": "json-ld"}
@@ -87,7 +87,7 @@ def test_jsonld_is_self_contained_and_uses_the_context(tmp_path: Path) -> None:
 def test_context_file_is_up_to_date() -> None:
     assert CONTEXT_FILE.read_text(encoding="utf-8") == context_text(), (
         "src/nervegraph/context.jsonld is stale; regenerate it with "
-        "python -c 'from nervegraph.export import write_context_file as w; w()'"
+        "python -c 'from nervegraph.interchange.export import write_context_file as w; w()'"
     )
     assert json.loads(context_text())["@context"] == PREFIXES
 

@@ -26,10 +26,10 @@ import rdflib
 
 from conftest import drop_graph
 from graphs import big_graph
-from nervegraph import store
 from nervegraph.errors import InputError, RemoteError
-from nervegraph.server import Server, free_port, start_server
-from nervegraph.store import count_triples, load_into_store
+from nervegraph.interchange import gsp as store
+from nervegraph.interchange.gsp import count_triples, load_into_store
+from nervegraph.interchange.server import Server, free_port, start_server
 
 pytestmark = pytest.mark.slow
 

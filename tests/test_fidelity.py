@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from nervegraph.graph import parse_file
-from nervegraph.prefixes import NG, PREFIXES
+from nervegraph.rdf.load import parse_file
 from nervegraph.resources import data_files
+from nervegraph.vocab import NG, PREFIXES
 
 QUOTE_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nervegraph.errors import InputError
-from nervegraph.graph import load_graph, parse_file
-from nervegraph.limits import get_limits
+from nervegraph.rdf.guards import get_limits
+from nervegraph.rdf.load import load_graph, parse_file
 
 MALFORMED = Path(__file__).parent / "data" / "malformed"
 REPO = Path(__file__).resolve().parents[1]

@@ -22,11 +22,11 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from nervegraph import cli, remote
+from nervegraph import cli
 from nervegraph.errors import ParameterError, QueryError
-from nervegraph.queries import bindings_as_values, run_query
-from nervegraph.remote import run_remote, run_stored_remote
-from nervegraph.server import Server
+from nervegraph.interchange.server import Server
+from nervegraph.queries import bindings_as_values, remote, run_query
+from nervegraph.queries.remote import run_remote, run_stored_remote
 
 INSERTED = "<http://x/a> <http://x/b> <http://x/c>"
 FRAGMENTS = [
@@ -144,7 +144,7 @@ def test_cli_refuses_every_payload(
     local_graph: rdflib.Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The parameter path is under test, not loading: reuse the session's graph.
-    monkeypatch.setattr("nervegraph.graph.load_graph", lambda *args, **kwargs: local_graph)
+    monkeypatch.setattr("nervegraph.rdf.load.load_graph", lambda *args, **kwargs: local_graph)
     runner = CliRunner()
     for payload in PAYLOADS:
         result = runner.invoke(cli.main, ["query", QUERY, "--param", f"region={payload}"])
@@ -170,7 +170,7 @@ def test_endpoint_refuses_before_any_request(
         return real_fetch(text, endpoint, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(remote, "fetch", recording_fetch)
-    monkeypatch.setattr("nervegraph.graph.load_graph", lambda *args, **kwargs: local_graph)
+    monkeypatch.setattr("nervegraph.rdf.load.load_graph", lambda *args, **kwargs: local_graph)
     runner = CliRunner()
     refused = [p for p in PAYLOADS if _honest(local_graph, p) is None]
     assert len(refused) >= 200

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from nervegraph import cli
 from nervegraph.errors import DeadlineExceeded, InputError, NervegraphError
-from nervegraph.graph import parse_file
-from nervegraph.limits import call_with_timeout, pattern_problem, set_limits
-from nervegraph.validate import load_shapes, validate_graph
+from nervegraph.rdf.guards import call_with_timeout, pattern_problem, set_limits
+from nervegraph.rdf.load import parse_file
+from nervegraph.shacl.validate import load_shapes, validate_graph
 
 CATASTROPHIC = [
     "(a+)+$",

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
 from nervegraph import InputError, cli
-from nervegraph.lint import FIX_HINT, canonical_turtle, lint_files
+from nervegraph.rdf.canonical import FIX_HINT, canonical_turtle, lint_files
 
 LINT = Path(__file__).parent / "data" / "lint"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def test_canonical_form_is_idempotent_and_deterministic(tmp_path: Path) -> None:
     assert canonical_turtle(again) == text
     # A fresh interpreter (another hash seed) writes the same bytes.
     code = (
-        "import sys; from nervegraph.lint import canonical_turtle; "
+        "import sys; from nervegraph.rdf.canonical import canonical_turtle; "
         "sys.stdout.write(canonical_turtle(sys.argv[1]))"
     )
     for seed in ("1", "2"):

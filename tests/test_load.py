@@ -13,7 +13,7 @@ import pytest
 import rdflib
 
 from nervegraph import InputError, load_graph
-from nervegraph.graph import parse_file
+from nervegraph.rdf.load import parse_file
 
 LOAD = Path(__file__).parent / "data" / "load"
 

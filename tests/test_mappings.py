@@ -16,14 +16,14 @@ from click.testing import CliRunner
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from nervegraph import mappings as M
-from nervegraph import terminology as T
 from nervegraph.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK, main
 from nervegraph.errors import InputError, ParameterError
-from nervegraph.graph import load_graph
-from nervegraph.lint import canonical_graph_text
-from nervegraph.prefixes import PREFIXES
-from nervegraph.queries import CURIE_EXPANSIONS, run_query
+from nervegraph.mappings import sssom as M
+from nervegraph.mappings import terminology as T
+from nervegraph.queries.run import CURIE_EXPANSIONS, run_query
+from nervegraph.rdf.canonical import canonical_graph_text
+from nervegraph.rdf.load import load_graph
+from nervegraph.vocab import PREFIXES
 from terminology_backends import BACKENDS, require
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_graph_file_is_generated_from_sssom() -> None:
     actual = M.mappings_turtle_path().read_text(encoding="utf-8")
     assert actual == expected, (
         "data/mappings/nervegraph-mappings.ttl is out of date; regenerate it with "
-        "python -c 'from nervegraph.mappings import write_mappings_turtle as w; w()'"
+        "python -c 'from nervegraph.mappings.sssom import write_mappings_turtle as w; w()'"
     )
 
 

@@ -20,11 +20,11 @@ import rdflib
 from click.testing import CliRunner
 
 from nervegraph import cli
-from nervegraph._offline import offline
 from nervegraph.errors import InputError, NervegraphError, NetworkRefused, QueryError
-from nervegraph.graph import load_graph
 from nervegraph.queries import run_query
-from nervegraph.validate import _run_pyshacl, validate_graph
+from nervegraph.rdf.load import load_graph
+from nervegraph.rdf.offline import offline
+from nervegraph.shacl.validate import _run_pyshacl, validate_graph
 
 CONNECTS: list[tuple[str, object]] = []
 _recording = threading.Event()

@@ -1,4 +1,4 @@
-"""Prefixes are declared once, in ``nervegraph.prefixes``; every file must agree with it."""
+"""Prefixes are declared once, in ``nervegraph.vocab``; every file must agree with it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nervegraph.prefixes import PREFIXES
+from nervegraph.vocab import PREFIXES
 
 REPO = Path(__file__).resolve().parents[1]
 DECLARATION = re.compile(

@@ -19,17 +19,16 @@ from rdflib.namespace import RDF
 
 from nervegraph import ParameterError, QueryError, load_graph
 from nervegraph.cli import main
-from nervegraph.prefixes import NGE
-from nervegraph.queries import (
+from nervegraph.queries.catalogue import catalogue_markdown, list_queries
+from nervegraph.queries.run import (
     QueryResult,
     bindings_as_values,
-    catalogue_markdown,
-    list_queries,
     load_query,
     prepare_query,
     resolve_param,
     run_query,
 )
+from nervegraph.vocab import NGE
 
 QC_DATA = Path(__file__).parent / "data" / "qc"
 SCHEMA = "https://schema.org/"
@@ -872,7 +871,8 @@ def test_unknown_and_missing_parameters(graph: Graph) -> None:
 
 
 def test_external_curie_hook(graph: Graph) -> None:
-    from nervegraph.queries import CURIE_EXPANSIONS, QueryParam
+    from nervegraph.queries.catalogue import QueryParam
+    from nervegraph.queries.run import CURIE_EXPANSIONS
 
     g = Graph()
     g += graph
@@ -971,13 +971,19 @@ def test_bindings_as_values_on_every_stored_query(graph: Graph) -> None:
 # ---------------------------------------------------------------- offline, syntax
 
 
+def test_updates_are_not_run(graph: Graph) -> None:
+    for text in ("LOAD <http://example.org/data.ttl>", "DROP ALL", "CLEAR DEFAULT"):
+        with pytest.raises(QueryError, match="SPARQL update"):
+            run_query(text, graph, allow_network=True)
+        assert len(graph) > 3000  # nothing dropped
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
         "SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }",
         "SELECT * FROM NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
-        "LOAD <http://example.org/data.ttl>",
     ],
 )
 def test_network_keywords_refused(text: str, graph: Graph) -> None:
@@ -985,10 +991,18 @@ def test_network_keywords_refused(text: str, graph: Graph) -> None:
         run_query(text, graph)
 
 
-def test_sparql_load_graphs_is_off() -> None:
+def test_sparql_load_graphs_is_off_only_inside_the_guard() -> None:
     import rdflib.plugins.sparql
 
-    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+    from nervegraph.rdf.offline import offline
+
+    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is True  # the caller's setting
+    with offline():
+        assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+        with offline():
+            assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+        assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is True
 
 
 def test_keywords_inside_strings_and_iris_are_fine(graph: Graph) -> None:

@@ -38,7 +38,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, URIRef, Variable
 
-from nervegraph.catalogue import StoredQuery, list_queries
+from nervegraph.queries.catalogue import StoredQuery, list_queries
 
 CATALOGUE = list_queries()
 

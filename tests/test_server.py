@@ -28,18 +28,18 @@ from rdflib.compare import isomorphic
 
 from graphs import big_graph
 from nervegraph import cli
-from nervegraph.dataset import GRAPH_BASE, named_files
 from nervegraph.errors import RemoteError, ServerError
-from nervegraph.graph import load_graph
+from nervegraph.interchange.dataset import GRAPH_BASE, named_files
+from nervegraph.interchange.gsp import count_triples, load_into_store, put_graph, store_endpoints
+from nervegraph.interchange.server import Server, find_oxigraph, free_port, start_server
 from nervegraph.queries import StoredQuery, list_queries, param_candidates, run_query
-from nervegraph.remote import (
+from nervegraph.queries.remote import (
     comparable_graph,
     result_rows,
     run_remote,
     run_stored_remote,
 )
-from nervegraph.server import Server, find_oxigraph, free_port, start_server
-from nervegraph.store import count_triples, load_into_store, put_graph, store_endpoints
+from nervegraph.rdf.load import load_graph
 
 LOOPBACK = "127.0.0.1"
 #: A query that takes far longer than any timeout below: a 3-way cross join.
@@ -186,7 +186,7 @@ def test_load_into_a_stopped_server_names_the_graph(tmp_path: Path) -> None:
 def test_server_killed_during_load_leaves_graph_complete_or_absent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nervegraph import store
+    from nervegraph.interchange import gsp as store
 
     location = tmp_path / "db"
     graph_iri = "https://example.org/graph/big"
@@ -425,7 +425,7 @@ def _same_answer(
     Normalised, because SPARQL leaves them to the engine: the order of GROUP_CONCAT
     parts, row order (rows compare as sets, with equal counts), blank node labels
     (CONSTRUCT graphs compare by isomorphism) and integer subtypes stored as
-    xsd:integer (see ``nervegraph.remote.INTEGER_SUBTYPES``). Nothing else.
+    xsd:integer (see ``nervegraph.queries.remote.INTEGER_SUBTYPES``). Nothing else.
     """
     here = run_query(query, local, **params)
     there = run_stored_remote(query, endpoint, local, **params)

@@ -1,4 +1,4 @@
-"""Set-based SHACL-SPARQL (:mod:`nervegraph.setsparql`).
+"""Set-based SHACL-SPARQL (:mod:`nervegraph.shacl.setsparql`).
 
 Which constraints qualify, and that running them once for all focus nodes reports what
 pySHACL reports per focus node.
@@ -11,8 +11,8 @@ from rdflib import SH, Graph, URIRef
 
 from graphs import SCOPE_DEPENDENT_SHAPES
 from nervegraph import validate_graph
-from nervegraph.setsparql import set_constraints, set_safe
-from nervegraph.validate import load_shapes
+from nervegraph.shacl.setsparql import set_constraints, set_safe
+from nervegraph.shacl.validate import load_shapes
 
 EX = "http://example.org/"
 

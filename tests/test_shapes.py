@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nervegraph import load_graph, validate_graph
-from nervegraph.prefixes import PREFIXES
+from nervegraph.vocab import PREFIXES
 
 DATA = Path(__file__).parent / "data"
 SH = "http://www.w3.org/ns/shacl#"

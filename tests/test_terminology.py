@@ -12,7 +12,7 @@ import socket
 
 import pytest
 
-from nervegraph import terminology as T
+from nervegraph.mappings import terminology as T
 from terminology_backends import require
 
 

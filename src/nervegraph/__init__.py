@@ -2,37 +2,49 @@
 
 The public API::
 
-    from nervegraph import load_graph, validate_graph
+    from nervegraph import load_graph, run_query, validate_graph
 
-    result = validate_graph(load_graph())
-    print(result.conforms)
+    graph = load_graph()                       # an rdflib.Graph
+    print(validate_graph(graph).conforms)
+    for row in run_query("causes-by-region", graph, region="lumbar").rows:
+        print(row["cause"])
 
-The names are imported on first use (PEP 562 ``__getattr__``), so ``import nervegraph``
-and ``nervegraph --help`` do not pay for rdflib and pySHACL.
+The layers, lowest first: :mod:`nervegraph.vocab` and :mod:`nervegraph.errors`;
+:mod:`nervegraph.rdf` (files, guards, engines); :mod:`nervegraph.queries` and
+:mod:`nervegraph.shacl`; :mod:`nervegraph.interchange` and :mod:`nervegraph.mappings`;
+:mod:`nervegraph.cli`. A layer imports only from layers below it.
+
+Names are imported on first use (PEP 562 ``__getattr__``), so ``import nervegraph``
+loads neither rdflib nor pySHACL, and changes no global state.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, NervegraphError, ParameterError, QueryError
+from nervegraph.errors import InputError, NervegraphError, ParameterError, QueryError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .graph import load_graph
-    from .validate import ValidationResult, Violation, format_report, validate_graph
-
-if "rdflib" in sys.modules:  # rdflib is loaded anyway: keep it off the network now
-    from . import _offline  # noqa: F401
+    from nervegraph.interchange.export import export_graph
+    from nervegraph.queries.catalogue import StoredQuery, find_query, list_queries
+    from nervegraph.queries.run import QueryResult, run_query
+    from nervegraph.rdf.load import load_graph
+    from nervegraph.shacl.validate import ValidationResult, Violation, format_report, validate_graph
 
 #: public name -> module that defines it
 _LAZY = {
-    "load_graph": "graph",
-    "ValidationResult": "validate",
-    "Violation": "validate",
-    "format_report": "validate",
-    "validate_graph": "validate",
+    "QueryResult": "queries.run",
+    "StoredQuery": "queries.catalogue",
+    "ValidationResult": "shacl.validate",
+    "Violation": "shacl.validate",
+    "export_graph": "interchange.export",
+    "find_query": "queries.catalogue",
+    "format_report": "shacl.validate",
+    "list_queries": "queries.catalogue",
+    "load_graph": "rdf.load",
+    "run_query": "queries.run",
+    "validate_graph": "shacl.validate",
 }
 
 
@@ -58,10 +70,16 @@ __all__ = [
     "NervegraphError",
     "ParameterError",
     "QueryError",
+    "QueryResult",
+    "StoredQuery",
     "ValidationResult",
     "Violation",
     "__version__",
+    "export_graph",
+    "find_query",
     "format_report",
+    "list_queries",
     "load_graph",
+    "run_query",
     "validate_graph",
 ]

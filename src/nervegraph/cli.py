@@ -21,6 +21,7 @@ imports what it needs (rdflib, pySHACL, pyoxigraph) inside its function, so
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -29,8 +30,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .engine import QUERY_ENGINES, VALIDATION_ENGINES
-from .errors import NervegraphError
+from nervegraph.errors import NervegraphError, QueryError
+from nervegraph.rdf.engines import QUERY_ENGINES, VALIDATION_ENGINES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,7 +39,7 @@ EXIT_ERROR = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: ``validate --format`` (``nervegraph.validate.REPORT_FORMATS``, kept here so that
+#: ``validate --format`` (``nervegraph.shacl.validate.REPORT_FORMATS``, kept here so that
 #: ``--help`` does not import rdflib; tests/test_startup.py checks they agree)
 REPORT_FORMATS = ("text", "json", "turtle")
 
@@ -70,7 +71,7 @@ def engine_option(*choices: str) -> Callable[[F], F]:
     """Return an ``--engine`` option limited to ``choices`` (the first is the default).
 
     ``query``: ``oxigraph`` (default) or ``rdflib``; ``validate``: ``turbo``
-    (pyshacl-turbo, default) or ``pyshacl``. See :mod:`nervegraph.engine`.
+    (pyshacl-turbo, default) or ``pyshacl``. See :mod:`nervegraph.rdf.engines`.
     """
     return click.option(
         "--engine",
@@ -105,6 +106,35 @@ def timeout_option(default: float = 30.0) -> Callable[[F], F]:
     )
 
 
+@contextlib.contextmanager
+def _deadline(seconds: float | None, what: str) -> Any:
+    """Bound a block (reading the input included): at the deadline, say so and exit 2.
+
+    A watchdog thread, not a signal: Oxigraph's queries and expat's parsing are native
+    calls that a Python signal handler cannot interrupt, and a forked child per call
+    costs more than the work it guards. Nothing is half-written: output files are
+    written after the block, atomically.
+    """
+    if seconds is None:
+        yield
+        return
+    import os
+    import threading
+
+    def expire() -> None:
+        sys.stderr.write(f"error: {what} did not finish within {seconds:g} s (--timeout)\n")
+        sys.stderr.flush()
+        os._exit(EXIT_ERROR)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def handle_errors(func: F) -> F:
     """Turn NervegraphError into ``error: <message>`` on stderr and exit code 2."""
 
@@ -128,6 +158,11 @@ def main(verbose: int) -> None:
 
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # rdflib warns "does not look like a valid URI" before our own error says where the
+    # IRI is (nervegraph.rdf.guards): noise on the command line.
+    logging.getLogger("rdflib.term").addFilter(
+        lambda record: "does not look like a valid URI" not in record.getMessage()
+    )
 
 
 @main.command()
@@ -170,7 +205,7 @@ def validate(
     Given PATHs are read together with the bundled ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
-    from .validate import validate_and_format
+    from nervegraph.shacl.validate import validate_and_format
 
     conforms, text = validate_and_format(
         list(paths) or None,
@@ -193,7 +228,7 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
 
     Exit 0 when all are canonical (or were fixed), 1 when some are not, 2 on an error.
     """
-    from .lint import FIX_HINT, lint_files
+    from nervegraph.rdf.canonical import FIX_HINT, lint_files
 
     dirty = lint_files(list(paths) or None, fix=fix)
     if fix:
@@ -228,7 +263,7 @@ def serve(
     https://w3id.org/nervegraph/graph/<stem>; the default graph is their union.
     Exit 2 when the port is in use or the server cannot start.
     """
-    from .server import serve as run_server
+    from nervegraph.interchange.server import serve as run_server
 
     def ready(server: Any) -> None:
         mode = "read-write" if server.writable else "read-only"
@@ -268,7 +303,7 @@ def load(endpoint: str, graph: str | None, data: tuple[Path, ...], timeout: floa
     Each named graph is replaced (HTTP PUT), so loading twice gives the same triples.
     Prints the triple counts read back from the store. Exit 2 on an error.
     """
-    from .store import format_load_report, load_into_store
+    from nervegraph.interchange.gsp import format_load_report, load_into_store
 
     report = load_into_store(endpoint, graph=graph, data=list(data) or None, timeout=timeout)
     click.echo(format_load_report(report), nl=False)
@@ -289,7 +324,7 @@ def export(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
 
     nq and trig keep one named graph per source file. Exit 2 on an error.
     """
-    from .export import export_graph
+    from nervegraph.interchange.export import export_graph
 
     text = export_graph(fmt, output, paths=list(paths) or None)
     if text is not None:
@@ -310,6 +345,12 @@ def _parse_params(raw: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        if key.strip() in params:
+            raise click.BadParameter(
+                f"{key.strip()!r} is given twice ({params[key.strip()]!r} and {value!r}); "
+                "a parameter takes one value",
+                param_hint="--param",
+            )
         params[key.strip()] = value
     return params
 
@@ -324,7 +365,12 @@ def queries_command(tag: str | None, fmt: str) -> None:
     --format markdown prints docs/queries.md
     (nervegraph queries --format markdown > docs/queries.md).
     """
-    from .catalogue import catalogue_markdown, catalogue_text, filter_by_tag, list_queries
+    from nervegraph.queries.catalogue import (
+        catalogue_markdown,
+        catalogue_text,
+        filter_by_tag,
+        list_queries,
+    )
 
     found = filter_by_tag(list_queries(), tag)
     if fmt == "markdown":
@@ -332,7 +378,7 @@ def queries_command(tag: str | None, fmt: str) -> None:
     elif fmt == "json":
         import json
 
-        from .catalogue import catalogue_rows
+        from nervegraph.queries.catalogue import catalogue_rows
 
         click.echo(json.dumps(catalogue_rows(found), indent=2, ensure_ascii=False))
     else:
@@ -393,19 +439,27 @@ def query_command(
     SPARQL 1.1 results), turtle (the default for CONSTRUCT)/nt/jsonld/xml. Exit 2 on a bad
     parameter, a SPARQL syntax error (line:column) or a bad input file.
     """
-    from .cold import query_text
-    from .io import atomic_write_text
+    from nervegraph.queries.run import result_format, run_query
+    from nervegraph.rdf.files import atomic_write_text
+    from nervegraph.rdf.load import load_graph
 
-    text = query_text(
-        query,
-        _parse_params(params),
-        fmt=fmt,
-        data=list(data),
-        endpoint=endpoint,
-        timeout=timeout,
-        allow_network=allow_network,
-        engine=engine,
-    )
+    values = _parse_params(params)
+    source: str | Path = query
+    if query == "-":
+        source = sys.stdin.read()
+        if not source.strip():
+            raise QueryError("no SPARQL on standard input (query -)")
+    elif query.endswith(".rq") or Path(query).is_file():
+        source = Path(query)
+    with _deadline(timeout, "the query"):
+        graph = load_graph(list(data) or None, engine=engine)
+        if endpoint:
+            from nervegraph.queries.remote import run_stored_remote
+
+            result = run_stored_remote(source, endpoint, graph, timeout=timeout, **values)
+        else:
+            result = run_query(source, graph, allow_network=allow_network, **values)
+        text = result.serialize(result_format(fmt, result.query_type))
     if output is not None:
         atomic_write_text(output, text)
     else:
@@ -427,8 +481,13 @@ def mappings_command(check: bool, fmt: str) -> None:
     --check, exit 1 listing every id that is unknown to the shipped terminology or whose
     label differs from the recorded one; exit 2 when a terminology package is missing.
     """
-    from .mappings import check_mappings, format_coverage, format_problems, mapping_coverage
-    from .terminology import TerminologyBackendMissing
+    from nervegraph.mappings.sssom import (
+        check_mappings,
+        format_coverage,
+        format_problems,
+        mapping_coverage,
+    )
+    from nervegraph.mappings.terminology import TerminologyBackendMissing
 
     if check:
         try:

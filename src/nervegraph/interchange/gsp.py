@@ -26,10 +26,10 @@ from pathlib import Path
 
 import rdflib
 
-from .dataset import named_files
-from .errors import RemoteError
-from .graph import load_graph, parse_file
-from .remote import DEFAULT_TIMEOUT, run_remote
+from nervegraph.errors import RemoteError
+from nervegraph.interchange.dataset import named_files
+from nervegraph.queries.remote import DEFAULT_TIMEOUT, run_remote
+from nervegraph.rdf.load import load_graph, parse_file
 
 log = logging.getLogger(__name__)
 

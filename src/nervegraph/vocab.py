@@ -6,6 +6,12 @@ Turtle files, stored queries and serialisers all take their prefixes from here;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
 NG = "https://w3id.org/nervegraph/ontology#"
 NGE = "https://w3id.org/nervegraph/entity/"
 NGQ = "https://w3id.org/nervegraph/qualifier/"
@@ -51,3 +57,33 @@ def curie(iri: str) -> str:
     if best:
         return f"{found}:{iri[len(best) :]}"
     return f"<{iri}>"
+
+
+def bind_prefixes(graph: Graph) -> None:
+    """Bind every prefix of :data:`PREFIXES` on ``graph``, replacing clashing bindings."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+
+
+def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
+    """Return the text a person should see for ``term``.
+
+    An IRI shows its ``skos:prefLabel`` (else ``rdfs:label``), preferring ``lang``; an
+    IRI without a label shows as a CURIE; a literal shows its lexical form; ``None``
+    (an unbound variable) shows as the empty string.
+    """
+    from rdflib import Literal, URIRef  # here: vocab is imported without rdflib
+    from rdflib.namespace import RDFS, SKOS
+
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    if isinstance(term, URIRef):
+        for prop in (SKOS.prefLabel, RDFS.label):
+            values = [v for v in graph.objects(term, prop) if isinstance(v, Literal)]
+            if values:
+                values.sort(key=lambda v: (v.language != lang, v.language or "", str(v)))
+                return str(values[0])
+        return curie(str(term))
+    return term.n3()

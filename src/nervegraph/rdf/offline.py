@@ -1,21 +1,26 @@
 """Keep rdflib off the network.
 
-Imported for its side effect by ``nervegraph/__init__.py``:
+Importing this module changes nothing; :func:`offline` guards a block of code:
 
-* ``SPARQL_LOAD_GRAPHS = False`` stops rdflib's SPARQL engine from dereferencing the IRI
-  of a ``FROM``/``FROM NAMED`` clause or a ``GRAPH`` it does not hold.
+* while any guard is active, rdflib's ``SPARQL_LOAD_GRAPHS`` is ``False``, so its
+  SPARQL engine does not dereference the IRI of a ``FROM``/``FROM NAMED`` clause or a
+  ``GRAPH`` it does not hold; the caller's setting comes back when the last guard ends.
 * rdflib's JSON-LD parser has no switch to refuse remote ``@context``/``@import``
   documents, so ``graph.load_graph`` scans JSON-LD input itself and rejects any
   context given by IRI (see ``remote_jsonld_contexts``).
 * RDF/XML is parsed by expat, which since Python 3.7.1 does not fetch external
   entities (``feature_external_ges`` is off by default); ``limits.check_xml_entities``
   also refuses external and nested entities before any parser sees the file.
-* Belt and braces: :func:`offline` is a context manager that refuses, in the calling
+* Belt and braces: :func:`offline` also refuses, in the calling
   thread, every outbound connection attempt (``socket.connect``,
   ``socket.getaddrinfo``, ``urllib.Request`` audit events, see :func:`sys.addaudithook`).
   ``load_graph``, ``validate_graph`` and ``run_query`` run inside it unless the caller
   passes ``allow_network=True``; an attempt becomes :class:`NetworkRefused` even when
   the library that made it swallowed the socket error (rdflib's ``SERVICE`` does).
+  The audit hook is added the first time a guard starts (hooks cannot be removed; it
+  does nothing outside a guard). Oxigraph's own ``SERVICE`` client is native code that
+  no audit hook sees: queries are refused from their parse tree before they run
+  (:func:`nervegraph.rdf.sparql.check_offline`).
 """
 
 from __future__ import annotations
@@ -28,11 +33,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import rdflib.plugins.sparql
-
-from .errors import NetworkRefused
-
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+from nervegraph.errors import NetworkRefused
 
 
 def remote_jsonld_contexts(document: Any) -> list[str]:
@@ -81,6 +82,9 @@ class _State(threading.local):
 _state = _State()
 _hook_lock = threading.Lock()
 _hook_installed = False
+#: guards active in any thread, and rdflib's SPARQL_LOAD_GRAPHS from before the first
+_active = 0
+_saved_load_graphs: bool | None = None
 
 
 def _describe(event: str, args: tuple[Any, ...]) -> str:
@@ -106,16 +110,29 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     raise NetworkRefused(target, "a local operation")
 
 
-def install_guard() -> None:
-    """Install the audit hook once per process.
+def _enter() -> None:
+    """Install the audit hook once, and switch rdflib's graph loading off while guarded."""
+    global _hook_installed, _active, _saved_load_graphs
+    import rdflib.plugins.sparql
 
-    Hooks cannot be removed; this one is inert outside :func:`offline`.
-    """
-    global _hook_installed
     with _hook_lock:
         if not _hook_installed:
             sys.addaudithook(_audit)
             _hook_installed = True
+        if _active == 0:
+            _saved_load_graphs = rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS
+            rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+        _active += 1
+
+
+def _leave() -> None:
+    global _active
+    import rdflib.plugins.sparql
+
+    with _hook_lock:
+        _active -= 1
+        if _active == 0 and _saved_load_graphs is not None:
+            rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = _saved_load_graphs
 
 
 @contextlib.contextmanager
@@ -136,7 +153,7 @@ def offline(
     if allow_network:
         yield
         return
-    install_guard()
+    _enter()
     outer = _state.attempts
     _state.attempts = []
     _state.depth += 1
@@ -157,6 +174,7 @@ def offline(
         _state.depth -= 1
         outer.extend(_state.attempts)
         _state.attempts = outer
+        _leave()
 
 
 def guarded(what: str, option: str | None = None) -> Callable[[F], F]:
@@ -171,6 +189,3 @@ def guarded(what: str, option: str | None = None) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-install_guard()

@@ -21,65 +21,51 @@ optional parameter leaves the variable free, which means "all".
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import rdflib
 import rdflib.plugins.sparql
-from pyparsing import ParseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
-from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
-from . import (
-    _offline,  # keeps rdflib off the network; offline() guards run_query
-    resources,
-)
-from .catalogue import (  # the light half: headers and listings, no rdflib
+from nervegraph import resources
+from nervegraph.errors import ParameterError, QueryError
+from nervegraph.queries.catalogue import (
     QueryParam,
     StoredQuery,
-    _scan,
-    catalogue_markdown,
-    catalogue_rows,
-    catalogue_text,
-    filter_by_tag,
+    find_query,
+    read_query_file,
     render_table,
     stored_query,
 )
-from .engine import new_oxigraph_graph, oxigraph_store, plain_literal
-from .errors import ParameterError, QueryError
-from .graph import bind_prefixes, load_graph
-from .labels import label
-from .prefixes import PREFIXES
+from nervegraph.rdf import offline as _offline
+from nervegraph.rdf.engines import new_oxigraph_graph, oxigraph_store, to_rdflib
+from nervegraph.rdf.load import load_graph
+from nervegraph.rdf.sparql import check_offline
+from nervegraph.vocab import PREFIXES, bind_prefixes, label
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "CURIE_EXPANSIONS",
-    "PreparedQuery",
-    "QueryParam",
-    "QueryResult",
-    "RESULT_FORMATS",
     "GRAPH_FORMATS",
-    "StoredQuery",
+    "RESULT_FORMATS",
+    "PreparedQuery",
+    "QueryResult",
     "bindings_as_values",
-    "catalogue_markdown",
-    "catalogue_rows",
-    "catalogue_text",
-    "filter_by_tag",
-    "find_query",
-    "list_queries",
+    "load_query",
     "param_candidates",
     "prepare_query",
     "resolve_param",
+    "result_format",
     "run_query",
 ]
 
@@ -103,12 +89,6 @@ CURIE_EXPANSIONS: dict[str, str] = {
 }
 
 _RESOURCE = str(RDFS.Resource)
-_QUERY_TYPES = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
-}
 #: characters SPARQL's IRIREF forbids: controls, space, <>"{}|^`\
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):([^\s:/][^\s]*)$")
@@ -245,80 +225,6 @@ def format_table(result: QueryResult) -> str:
     return render_table(header, body)
 
 
-@functools.lru_cache(maxsize=512)
-def _parse(text: str) -> Query:
-    """Parse and translate SPARQL, turning pyparsing errors into QueryError(line:col)."""
-    try:
-        return rdflib.plugins.sparql.prepareQuery(text)
-    except ParseException as exc:
-        raise QueryError(
-            f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on bad queries
-        raise QueryError(f"invalid SPARQL: {exc}") from None
-
-
-def _query_type(text: str) -> str:
-    return _QUERY_TYPES.get(_parse(text).algebra.name, "SELECT")
-
-
-def _make_query(text: str, name: str, path: Path | None) -> StoredQuery:
-    # The query type from rdflib's parse (which also checks the syntax), not a scan.
-    return stored_query(text, name, path, _query_type(text))
-
-
-def _read_query_file(path: Path, name: str) -> StoredQuery:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QueryError(f"{path}: cannot read query file: {exc}") from None
-    return _make_query(text, name, path)
-
-
-def list_queries(directory: Path | None = None) -> list[StoredQuery]:
-    """Return every stored query under ``queries/`` (or ``directory``), sorted by name.
-
-    The name is the path below the directory without ``.rq``, e.g.
-    ``examples/causes-by-region``.
-
-    Raises:
-        QueryError: a file has a malformed header or does not parse.
-    """
-    root = directory or resources.query_dir()
-    if not root.is_dir():
-        return []
-    found = []
-    for path in sorted(root.rglob("*.rq")):
-        name = path.relative_to(root).with_suffix("").as_posix()
-        found.append(_read_query_file(path, name))
-    return found
-
-
-def find_query(name: str, directory: Path | None = None) -> StoredQuery:
-    """Return the stored query called ``name`` (full name or unique basename).
-
-    Raises:
-        QueryError: no query or more than one has that name.
-    """
-    catalogue = list_queries(directory)
-    wanted = name.removesuffix(".rq")
-    exact = [q for q in catalogue if q.name == wanted]
-    if exact:
-        return exact[0]
-    by_base = [q for q in catalogue if q.name.rsplit("/", 1)[-1] == wanted]
-    if len(by_base) == 1:
-        return by_base[0]
-    if len(by_base) > 1:
-        names = ", ".join(q.name for q in by_base)
-        raise QueryError(f"query name {name!r} is ambiguous: {names}")
-    names = [q.name for q in catalogue] + [q.name.rsplit("/", 1)[-1] for q in catalogue]
-    close = difflib.get_close_matches(wanted, names, n=3)
-    hint = f"; did you mean: {', '.join(close)}" if close else ""
-    raise QueryError(
-        f"no stored query named {name!r}{hint} (run 'nervegraph queries' for the list)"
-    )
-
-
 def _looks_like_sparql(value: str) -> bool:
     # The keyword must be followed by what SPARQL allows there, not by "/": the
     # catalogue name "construct/schema-org-view" starts with a keyword too.
@@ -341,36 +247,19 @@ def load_query(name_or_path_or_text: str | Path | StoredQuery) -> StoredQuery:
     if isinstance(name_or_path_or_text, StoredQuery):
         return name_or_path_or_text
     if isinstance(name_or_path_or_text, Path):
-        return _read_query_file(name_or_path_or_text, name_or_path_or_text.stem)
+        return read_query_file(name_or_path_or_text)
     value = name_or_path_or_text
+    if not value.strip():
+        raise QueryError("the query is empty")
     if _looks_like_sparql(value):
-        return _make_query(value, "<ad-hoc query>", None)
+        return stored_query(value, "<ad-hoc query>")
     if value.endswith(".rq") or "/" in value and Path(value).is_file():
         path = Path(value)
         if path.is_file():
-            return _read_query_file(path, path.stem)
+            return read_query_file(path)
         if "/" in value and not (resources.query_dir() / value).is_file():
             raise QueryError(f"{value}: no such query file")
     return find_query(value)
-
-
-# ---------------------------------------------------------------- network guard
-
-
-def check_offline(text: str) -> None:
-    """Refuse SPARQL that would read remote data: SERVICE, LOAD, FROM, FROM NAMED.
-
-    Raises:
-        QueryError: naming the keyword found.
-    """
-    for _, token in _scan(text):
-        upper = token.upper()
-        if upper in ("SERVICE", "LOAD", "FROM"):
-            raise QueryError(
-                f"query uses {upper}, which would read remote or external data; "
-                "nervegraph queries run on the local graph only "
-                "(pass --allow-network, or allow_network=True, to run it anyway)"
-            )
 
 
 # ---------------------------------------------------------------- parameters
@@ -578,11 +467,11 @@ def prepare_query(
         QueryError: the query is missing, malformed or reads remote data.
         ParameterError: unknown or missing required parameter, or a bad value.
     """
-    if not allow_network and isinstance(name_or_text, str) and _looks_like_sparql(name_or_text):
-        check_offline(name_or_text)  # before parsing: LOAD is an update, not a query
     query = load_query(name_or_text)
     if not allow_network:
-        check_offline(query.text)
+        check_offline(query.tree)
+    else:
+        query.tree  # noqa: B018 - a syntax error is reported before anything runs
     declared = {p.name: p for p in query.params}
     for key in params:
         if key not in declared:
@@ -643,10 +532,10 @@ def run_query(
         text = bindings_as_values(prepared.text, prepared.bindings)
         log.debug("running %s with %s on Oxigraph", prepared.query.name, prepared.bindings)
         return _run_oxigraph(store, graph, text, prepared.query)
-    # rdflib's own engine gets the cached parse and initBindings.
+    # rdflib's own engine gets the parse tree read once, and initBindings.
     log.debug("running %s with %s", prepared.query.name, prepared.bindings)
     try:
-        result = graph.query(_parse(prepared.text), initBindings=prepared.bindings)
+        result = graph.query(prepared.query.algebra, initBindings=prepared.bindings)
     except Exception as exc:  # noqa: BLE001 - evaluation errors of rdflib
         raise QueryError(f"{prepared.query.name}: query failed: {exc}") from None
     constructed = None
@@ -665,14 +554,9 @@ def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> Qu
     types them ``xsd:string``, rdflib does not), so both engines return equal terms.
     """
     import pyoxigraph
-    from oxrdflib._converter import from_ox, to_ox
 
     try:
-        answer = store.query(
-            text,
-            default_graph=to_ox(graph.identifier),
-            prefixes={prefix: str(ns) for prefix, ns in graph.namespaces()},
-        )
+        answer = store.query(text, prefixes=PREFIXES)  # as rdflib's graph.query knows them
         out = QueryResult(query_type=query.query_type, source_graph=graph)
         # Results repeat terms (the same entity on many rows): convert each one once.
         converted: dict[Any, Node] = {}
@@ -680,7 +564,7 @@ def _run_oxigraph(store: Any, graph: Graph, text: str, query: StoredQuery) -> Qu
         def term(value: Any) -> Node:
             found = converted.get(value)
             if found is None:
-                found = converted[value] = plain_literal(from_ox(value))
+                found = converted[value] = to_rdflib(value)
             return found
 
         if isinstance(answer, pyoxigraph.QueryBoolean):
@@ -734,8 +618,8 @@ def wrap_result(
     return out
 
 
-def _result_format(fmt: str, query_type: str) -> str:
-    """Map ``--format`` onto the result serialisers of the query type."""
+def result_format(fmt: str, query_type: str) -> str:
+    """Map a ``--format`` choice (``auto``: table, or turtle for a graph) onto the query type's."""
     graph_result = query_type in ("CONSTRUCT", "DESCRIBE")
     if fmt == "auto":
         return "turtle" if graph_result else "table"
@@ -745,6 +629,46 @@ def _result_format(fmt: str, query_type: str) -> str:
 
 
 # ---------------------------------------------------------------- remote endpoints
+
+
+def _scan(text: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(offset, token)`` for words and braces outside strings, IRIs and comments."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c in "\"'":
+            triple = text[i : i + 3]
+            if triple in ('"""', "'''"):
+                j = text.find(triple, i + 3)
+                i = n if j < 0 else j + 3
+            else:
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if text[j] == "\\" else 1
+                i = j + 1
+        elif c == "<":
+            m = re.match(r'<[^<>"{}|^`\\\x00-\x20]*>', text[i:])
+            if m:
+                i += m.end()
+            else:
+                yield i, c
+                i += 1
+        elif c.isalpha() or c == "_":
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_-]*(:[^\s{}()<>;,.]*)?", text[i:])
+            assert m is not None
+            word = m.group(0)
+            yield i, word
+            i += len(word)
+        elif c in "?$":
+            m = re.match(r"[?$][A-Za-z0-9_]+", text[i:])
+            i += m.end() if m else 1
+        else:
+            if c in "{}":
+                yield i, c
+            i += 1
 
 
 def _where_brace(text: str) -> int:

@@ -1,7 +1,7 @@
 """Run SPARQL queries against a remote endpoint over HTTP.
 
-:func:`run_remote` returns a :class:`nervegraph.queries.QueryResult`, the type
-:func:`nervegraph.queries.run_query` returns locally, so local and remote answers share
+:func:`run_remote` returns a :class:`nervegraph.queries.run.QueryResult`, the type
+:func:`nervegraph.queries.run.run_query` returns locally, so local and remote answers share
 their output formats: SELECT/ASK travel as SPARQL JSON results, CONSTRUCT/DESCRIBE as
 N-Triples. :func:`run_stored_remote` resolves parameters locally and sends them as a
 ``VALUES`` clause of serialised terms.
@@ -23,9 +23,9 @@ from rdflib.term import Node
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .errors import QueryError, RemoteError
-from .graph import load_graph, new_graph
-from .queries import QueryResult, bindings_as_values, prepare_query, wrap_result
+from nervegraph.errors import QueryError, RemoteError
+from nervegraph.queries.run import QueryResult, bindings_as_values, prepare_query, wrap_result
+from nervegraph.rdf.load import load_graph, new_graph
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +148,13 @@ def run_remote(
 
     Args:
         query_text: the full query text (parameters already bound, e.g. by
-            :func:`nervegraph.queries.bindings_as_values`); it is sent as is.
+            :func:`nervegraph.queries.run.bindings_as_values`); it is sent as is.
         endpoint: the SPARQL query endpoint URL (e.g. ``http://127.0.0.1:7878/query``).
         timeout: seconds to wait for the whole answer.
         label_graph: a local graph to take display labels from (``table`` output).
 
     Returns:
-        A :class:`nervegraph.queries.QueryResult`, the type ``run_query`` returns, so
+        A :class:`nervegraph.queries.run.QueryResult`, the type ``run_query`` returns, so
         the same output formats apply.
 
     Raises:
@@ -178,11 +178,11 @@ def run_stored_remote(
 
     Parameter values (labels, synonyms, CURIEs, IRIs) are resolved against the local
     ``graph`` (default: the bundled graph) exactly as for a local run, then sent as a
-    ``VALUES`` clause of serialised terms (:func:`nervegraph.queries.bindings_as_values`):
+    ``VALUES`` clause of serialised terms (:func:`nervegraph.queries.run.bindings_as_values`):
     the user's text never reaches the query.
 
     Raises:
-        QueryError, ParameterError: as for :func:`nervegraph.queries.run_query`.
+        QueryError, ParameterError: as for :func:`nervegraph.queries.run.run_query`.
         RemoteError: the endpoint failed.
     """
     if params and graph is None:

@@ -1,4 +1,10 @@
-"""Reading SHACL-SPARQL queries as rdflib algebra trees (shared by the SHACL engines)."""
+"""SPARQL text read by a real parser: its form, whether it reads remote data, its algebra.
+
+Every decision about a query's text (is it a SELECT or a CONSTRUCT? does it call
+``SERVICE``?) is taken from rdflib's SPARQL grammar, never from scanning the text: a
+scanner disagrees with the engine on escapes, comments and prefixed names, and an
+attacker needs only one such disagreement to smuggle a ``SERVICE`` call past it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,20 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from pyparsing import ParseResults
 from rdflib import SH, Graph
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
+
+from nervegraph.errors import QueryError
+
+#: the parse tree's name of each query form
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
 
 #: SHACL-SPARQL variables bound before the query runs (SHACL 5.3.1 pre-binding)
 PRE_BOUND = frozenset({"this", "shapesGraph", "currentShape"})
@@ -28,8 +45,76 @@ def parse_algebra(query_text: str) -> CompValue:
     return prepareQuery(query_text).algebra
 
 
+def parse_tree(text: str) -> Any:
+    """Return rdflib's parse tree of the SPARQL query ``text`` (grammar only, no algebra).
+
+    Prefixes are not resolved here, so SHACL-SPARQL bodies (whose prefixes come from
+    ``sh:prefixes``) parse too.
+
+    Raises:
+        QueryError: ``text`` is not a SPARQL 1.1 query, with line and column.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        return parseQuery(text)
+    except ParseException as exc:
+        try:
+            parseUpdate(text)
+        except Exception:  # noqa: BLE001, S110 - not an update either: report the query error
+            pass
+        else:
+            raise QueryError(
+                "this is a SPARQL update (LOAD, INSERT, DELETE, CLEAR, ...); "
+                "nervegraph runs queries only"
+            ) from None
+        raise QueryError(
+            f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on bad input
+        raise QueryError(f"invalid SPARQL: {str(exc)[:200]}") from None
+
+
+def query_form(tree: Any) -> str:
+    """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` for a :func:`parse_tree`."""
+    return _FORMS[tree[1].name]
+
+
+def remote_reads(tree: Any) -> list[str]:
+    """Return what in a :func:`parse_tree` would read data from elsewhere, or ``[]``.
+
+    ``SERVICE`` (silent or not, IRI or variable), ``FROM`` and ``FROM NAMED``.
+    """
+    found = set()
+    for node in walk(tree):
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                found.add("SERVICE")
+            elif node.name == "DatasetClause":
+                found.add("FROM NAMED" if "named" in node else "FROM")
+    return sorted(found)
+
+
+def check_offline(query: str | Any) -> Any:
+    """Return the parse tree of ``query`` (text or :func:`parse_tree`) if it reads nothing remote.
+
+    Raises:
+        QueryError: ``query`` does not parse, or uses SERVICE, FROM or FROM NAMED.
+    """
+    tree = parse_tree(query) if isinstance(query, str) else query
+    reads = remote_reads(tree)
+    if reads:
+        raise QueryError(
+            f"query uses {' and '.join(reads)}, which would read remote or external data; "
+            "nervegraph queries run on the local graph only "
+            "(pass --allow-network, or allow_network=True, to run it anyway)"
+        )
+    return tree
+
+
 def walk(node: Any) -> Iterator[Any]:
-    """Yield every value in an rdflib algebra tree, depth first."""
+    """Yield every value in an rdflib parse or algebra tree, depth first."""
     stack = [node]
     seen: set[int] = set()
     while stack:
@@ -40,7 +125,7 @@ def walk(node: Any) -> Iterator[Any]:
         yield item
         if isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, list | tuple | ParseResults):
             stack.extend(item)
 
 
@@ -60,7 +145,7 @@ def pattern_variables(node: Any, skip: set[int] | None = None) -> set[str]:
                 found.update(str(t) for t in triple if isinstance(t, Variable))
         if isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, list | tuple | ParseResults):
             stack.extend(item)
     return found
 

@@ -1,24 +1,25 @@
-"""The stored-query catalogue without rdflib: ``#+`` headers, listings, the docs page.
+"""The stored-query catalogue: ``#+`` headers, finding one query, listings, the docs page.
 
-:mod:`nervegraph.queries` runs queries and needs rdflib; this half reads only the YAML
-headers of ``queries/**/*.rq`` and finds the query form (SELECT, ASK, CONSTRUCT,
-DESCRIBE) by scanning tokens, so ``nervegraph queries`` starts without rdflib. Its
-names are re-exported by :mod:`nervegraph.queries`.
+A stored query is found by its file name (:func:`find_query` reads that one file), and
+the catalogue is listed from the YAML headers alone, so neither parses any SPARQL. The
+SPARQL of a query is parsed once, when something needs it (:attr:`StoredQuery.tree`).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import glob
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import resources
-from .errors import QueryError
+from nervegraph import resources
+from nervegraph.errors import QueryError
 
 _PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,39 @@ class StoredQuery:
     description: str
     tags: tuple[str, ...]
     params: tuple[QueryParam, ...]
-    query_type: str
     text: str
 
     def param(self, name: str) -> QueryParam | None:
         """Return the parameter called ``name``, or ``None``."""
         return next((p for p in self.params if p.name == name), None)
+
+    @functools.cached_property
+    def tree(self) -> object:
+        """Rdflib's parse tree of the SPARQL (parsed on first use).
+
+        Raises:
+            QueryError: the SPARQL does not parse (line and column).
+        """
+        from nervegraph.rdf.sparql import parse_tree
+
+        return parse_tree(self.text)
+
+    @functools.cached_property
+    def algebra(self) -> object:
+        """The query prepared for rdflib's engine, translated once from :attr:`tree`.
+
+        (The translation rewrites the parse tree in place: it must happen only once.)
+        """
+        from rdflib.plugins.sparql.algebra import translateQuery
+
+        return translateQuery(self.tree)
+
+    @property
+    def query_type(self) -> str:
+        """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``, from the parse tree."""
+        from nervegraph.rdf.sparql import query_form
+
+        return query_form(self.tree)
 
 
 def _parse_header(text: str, where: str) -> dict[str, Any]:
@@ -108,72 +136,22 @@ def _params_from_header(header: Mapping[str, Any], where: str) -> tuple[QueryPar
     return tuple(params)
 
 
-def _scan(text: str) -> Iterable[tuple[int, str]]:
-    """Yield ``(offset, token)`` for words and braces outside strings, IRIs and comments."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif c in "\"'":
-            triple = text[i : i + 3]
-            if triple in ('"""', "'''"):
-                j = text.find(triple, i + 3)
-                i = n if j < 0 else j + 3
-            else:
-                j = i + 1
-                while j < n and text[j] != c and text[j] != "\n":
-                    j += 2 if text[j] == "\\" else 1
-                i = j + 1
-        elif c == "<":
-            m = re.match(r'<[^<>"{}|^`\\\x00-\x20]*>', text[i:])
-            if m:
-                i += m.end()
-            else:
-                yield i, c
-                i += 1
-        elif c.isalpha() or c == "_":
-            m = re.match(r"[A-Za-z_][A-Za-z0-9_-]*(:[^\s{}()<>;,.]*)?", text[i:])
-            assert m is not None
-            word = m.group(0)
-            yield i, word
-            i += len(word)
-        elif c in "?$":
-            m = re.match(r"[?$][A-Za-z0-9_]+", text[i:])
-            i += m.end() if m else 1
-        else:
-            if c in "{}":
-                yield i, c
-            i += 1
-
-
-def query_form(text: str) -> str:
-    """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first form keyword.
-
-    Comments, strings and IRIs are skipped (:func:`_scan`); ``SELECT`` when none is found
-    (the text is then not a query, which running it reports).
-    """
-    for _, token in _scan(text):
-        if token.upper() in _FORMS:
-            return token.upper()
-    return "SELECT"
-
-
-def read_header(path: Path, name: str) -> StoredQuery:
-    """Return the stored query in ``path`` from its header alone (the SPARQL is not parsed).
+def read_query_file(path: Path, name: str | None = None) -> StoredQuery:
+    """Return the stored query in ``path`` from its header (the SPARQL is not parsed yet).
 
     Raises:
-        QueryError: the file is unreadable or its header is malformed.
+        QueryError: the file is unreadable, empty or its header is malformed.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read query file: {exc}") from None
-    return stored_query(text, name, path, query_form(text))
+    if not text.strip():
+        raise QueryError(f"{path}: the query file is empty")
+    return stored_query(text, name or path.stem, path)
 
 
-def stored_query(text: str, name: str, path: Path | None, query_type: str) -> StoredQuery:
+def stored_query(text: str, name: str, path: Path | None = None) -> StoredQuery:
     """Build a :class:`StoredQuery` from its text and ``#+`` header.
 
     Raises:
@@ -191,7 +169,6 @@ def stored_query(text: str, name: str, path: Path | None, query_type: str) -> St
         description=" ".join(str(header.get("description", "")).split()),
         tags=tuple(str(t) for t in tags),
         params=_params_from_header(header, where),
-        query_type=query_type,
         text=text,
     )
 
@@ -212,22 +189,59 @@ def render_table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def list_queries(directory: Path | None = None) -> list[StoredQuery]:
-    """Return every stored query under ``queries/`` (or ``directory``) from its header.
+def _names(root: Path) -> list[str]:
+    """The catalogue names under ``root``: each ``.rq`` path without the suffix."""
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.rq"))
 
-    Like :func:`nervegraph.queries.list_queries`, sorted by name, but without parsing
-    the SPARQL (that one also checks every query parses).
+
+def list_queries(directory: Path | None = None) -> list[StoredQuery]:
+    """Return every stored query under ``queries/`` (or ``directory``), sorted by name.
+
+    The name is the path below the directory without ``.rq``, e.g.
+    ``examples/causes-by-region``. Only the headers are read; the SPARQL is parsed when
+    a query runs (``tests/test_queries.py`` parses every one).
 
     Raises:
         QueryError: a file is unreadable or has a malformed header.
     """
     root = directory or resources.query_dir()
-    if not root.is_dir():
-        return []
-    return [
-        read_header(path, path.relative_to(root).with_suffix("").as_posix())
-        for path in sorted(root.rglob("*.rq"))
-    ]
+    return [read_query_file(root / f"{name}.rq", name) for name in _names(root)]
+
+
+def find_query(name: str, directory: Path | None = None) -> StoredQuery:
+    """Return the stored query called ``name`` (full name or unique basename).
+
+    Only that query's file is read: the name is a path below the catalogue directory,
+    or a basename one directory down (``causes-by-region`` is
+    ``examples/causes-by-region``).
+
+    Raises:
+        QueryError: no query or more than one has that name.
+    """
+    root = directory or resources.query_dir()
+    wanted = name.removesuffix(".rq")
+    parts = wanted.split("/")
+    if wanted and not any(part in ("", ".", "..") for part in parts):
+        exact = root / f"{wanted}.rq"
+        if exact.is_file():
+            return read_query_file(exact, wanted)
+        if len(parts) == 1:
+            found = sorted(root.glob(f"*/{glob.escape(wanted)}.rq"))
+            if len(found) == 1:
+                return read_query_file(found[0], f"{found[0].parent.name}/{wanted}")
+            if found:
+                names = ", ".join(f"{p.parent.name}/{wanted}" for p in found)
+                raise QueryError(f"query name {name!r} is ambiguous: {names}")
+    names = _names(root)
+    close = difflib.get_close_matches(wanted, names, n=3)
+    by_base = {n.rsplit("/", 1)[-1]: n for n in names}
+    close += [by_base[b] for b in difflib.get_close_matches(wanted, list(by_base), n=3)]
+    hint = f"; did you mean: {', '.join(dict.fromkeys(close))}" if close else ""
+    raise QueryError(
+        f"no stored query named {name!r}{hint} (run 'nervegraph queries' for the list)"
+    )
 
 
 def catalogue_markdown(queries: list[StoredQuery] | None = None) -> str:

@@ -3,7 +3,7 @@
 A triple store (``nervegraph serve`` / ``nervegraph load``) and the quad exports
 (``nq``, ``trig``) keep the files apart, each in a named graph
 ``https://w3id.org/nervegraph/graph/<stem>``; the union of the named graphs is exactly
-the graph :func:`nervegraph.graph.load_graph` returns (ontology without shapes, data,
+the graph :func:`nervegraph.rdf.load.load_graph` returns (ontology without shapes, data,
 and ``data/mappings/*.ttl`` when present).
 """
 
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import rdflib
 
-from . import resources
-from .graph import bind_prefixes, expand_paths, parse_file
+from nervegraph import resources
+from nervegraph.rdf.load import expand_paths, parse_file
+from nervegraph.vocab import bind_prefixes
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ pySHACL. The bundled shapes have none (a test keeps it so): each FILTER sits in 
 group that binds its variables, which is also what makes it correct on every engine.
 
 SHACL-SPARQL constraints that may run once for all focus nodes instead of once per focus
-node (:mod:`nervegraph.setsparql`; all of the bundled ones) are taken out of the shapes
+node (:mod:`nervegraph.shacl.setsparql`; all of the bundled ones) are taken out of the shapes
 turbo gets and run on the same Oxigraph store, and their results are merged too.
 """
 
@@ -33,9 +33,9 @@ import rdflib
 from rdflib import RDF, SH, URIRef
 from rdflib.term import Node
 
-from .algebra import PRE_BOUND, constraint_query, scope_dependent_filters
-from .engine import oxigraph_store
-from .setsparql import run_set_constraints, set_constraints
+from nervegraph.rdf.engines import oxigraph_store
+from nervegraph.rdf.sparql import PRE_BOUND, constraint_query, scope_dependent_filters
+from nervegraph.shacl.setsparql import run_set_constraints, set_constraints
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def to_store(graph: rdflib.Graph) -> Any:
     store = oxigraph_store(graph)
     if store is not None:
         return store
-    from oxrdflib._converter import to_ox
+    from nervegraph.rdf.engines import to_oxigraph as to_ox
 
     store = pyoxigraph.Store()
     default = pyoxigraph.DefaultGraph()
@@ -103,7 +103,7 @@ def to_store(graph: rdflib.Graph) -> Any:
 def _memory_copy(graph: rdflib.Graph) -> rdflib.Graph:
     if oxigraph_store(graph) is None:
         return graph
-    from .engine import plain_literal
+    from nervegraph.rdf.engines import plain_literal
 
     copy = rdflib.Graph(bind_namespaces="none")
     for s, p, o in graph:
@@ -120,7 +120,7 @@ def validate_turbo(
         ``(conforms, report graph, report text)`` as pySHACL's ``validate`` does.
 
     Raises:
-        Exception: whatever the engines raise; :mod:`nervegraph.validate` words it.
+        Exception: whatever the engines raise; :mod:`nervegraph.shacl.validate` words it.
     """
     import pyshacl_turbo
 

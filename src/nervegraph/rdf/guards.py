@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import DeadlineExceeded, InputError, NervegraphError
+from nervegraph.errors import DeadlineExceeded, InputError, NervegraphError
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +394,7 @@ def network_constraints(shapes_graph: Any) -> list[tuple[str, str]]:
     """Return ``(shape, keyword message)`` for SHACL-SPARQL that would read remote data."""
     from rdflib import SH
 
-    from .queries import check_offline
+    from nervegraph.rdf.sparql import check_offline
 
     found = []
     for predicate in (SH.select, SH.ask, SH.construct, SH.update):

@@ -30,11 +30,11 @@ from pathlib import Path
 import rdflib
 from rdflib import RDF, RDFS, SKOS, Literal, Namespace, URIRef
 
-from .dataset import load_dataset
-from .errors import NervegraphError
-from .graph import load_graph, new_graph
-from .io import atomic_write_text
-from .prefixes import NG, NGE, PREFIXES
+from nervegraph.errors import NervegraphError
+from nervegraph.interchange.dataset import load_dataset
+from nervegraph.rdf.files import atomic_write_text
+from nervegraph.rdf.load import load_graph, new_graph
+from nervegraph.vocab import NG, NGE, PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def context_text() -> str:
 def write_context_file(path: str | Path = CONTEXT_FILE) -> Path:
     """(Re)generate the bundled JSON-LD context file from ``prefixes.py``; return its path.
 
-    Run ``python -c 'from nervegraph.export import write_context_file as w; w()'`` after
+    Run ``python -c 'from nervegraph.interchange.export import write_context_file as w; w()'`` after
     changing ``prefixes.py``.
     """
     atomic_write_text(path, context_text())

@@ -6,14 +6,14 @@ Choices, so nobody has to guess:
   hide missing ``rdf:type`` triples that the shapes are meant to catch.
 * ``advanced=True``: the shapes use SHACL-SPARQL constraints (e.g. "every sub-property of
   ``ng:statedRelation`` is backed by a statement"). Those look up ``rdfs:subPropertyOf``
-  in the *data* graph, which is why :func:`nervegraph.graph.load_graph` puts the ontology
+  in the *data* graph, which is why :func:`nervegraph.rdf.load.load_graph` puts the ontology
   into the graph it returns.
-* ``do_owl_imports=False`` and the offline guard (:func:`nervegraph._offline.offline`):
+* ``do_owl_imports=False`` and the offline guard (:func:`nervegraph.rdf.offline.offline`):
   validation never fetches an ``owl:imports`` or runs a ``SERVICE``; shapes whose
   SPARQL would read remote data, or whose ``sh:pattern`` can backtrack exponentially
-  (``(a+)+``), are refused before pySHACL runs (:mod:`nervegraph.limits`).
+  (``(a+)+``), are refused before pySHACL runs (:mod:`nervegraph.rdf.guards`).
 * ``timeout``: validation can run in a forked child killed at the deadline
-  (:func:`nervegraph.limits.call_with_timeout`); the CLI's ``--timeout`` sets it.
+  (:func:`nervegraph.rdf.guards.call_with_timeout`); the CLI's ``--timeout`` sets it.
 * ``allow_warnings=True``: results of severity ``sh:Warning`` and ``sh:Info`` are listed
   in :attr:`ValidationResult.violations` but do not make ``conforms`` false, exactly as
   pySHACL decides with that flag. Only ``sh:Violation`` fails validation.
@@ -31,11 +31,14 @@ import rdflib
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
-from . import _offline, limits, resources
-from .engine import check_validation_engine, triple_count
-from .errors import InputError, NervegraphError
-from .graph import bind_prefixes, load_graph, new_graph, parse_file
-from .turbo import pyshacl_all
+from nervegraph import resources
+from nervegraph.errors import InputError, NervegraphError
+from nervegraph.rdf import guards as limits
+from nervegraph.rdf import offline as _offline
+from nervegraph.rdf.engines import check_validation_engine, triple_count
+from nervegraph.rdf.load import load_graph, new_graph, parse_file
+from nervegraph.shacl.turbo import pyshacl_all
+from nervegraph.vocab import bind_prefixes
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +138,8 @@ def validate_graph(
         timeout: seconds pySHACL may run; ``None`` (the default) means no limit.
         engine: ``"turbo"`` (the default): pyshacl-turbo, with SHACL-SPARQL
             constraints run once for all focus nodes where that gives the same results
-            (:mod:`nervegraph.setsparql`) and constraints whose answer depends on
-            rdflib's SPARQL scoping handed to pySHACL (:mod:`nervegraph.turbo`);
+            (:mod:`nervegraph.shacl.setsparql`) and constraints whose answer depends on
+            rdflib's SPARQL scoping handed to pySHACL (:mod:`nervegraph.shacl.turbo`);
             ``"pyshacl"``: pySHACL alone. Both report the same focus nodes, paths,
             components, values and severities.
 
@@ -254,7 +257,7 @@ def _run_pyshacl(
     try:
         with _offline.offline(what="SHACL validation"):
             if engine == "turbo":
-                from .turbo import validate_turbo
+                from nervegraph.shacl.turbo import validate_turbo
 
                 conforms, report_graph, report_text = validate_turbo(
                     data_graph, shapes_graph, allow_warnings

@@ -13,8 +13,8 @@ free and keeping the solutions whose ``$this`` is a focus node gives the same so
 * nothing in it reads ``$this`` from outside its own group (:func:`set_safe`): no
   FILTER or BIND nested in a group that does not bind it, no sub-select, MINUS,
   VALUES, aggregate, LIMIT/OFFSET, named graph or ``$shapesGraph``/``$currentShape``;
-* it is not scope-dependent (:func:`nervegraph.algebra.scope_dependent_filters`): those
-  go to pySHACL (:mod:`nervegraph.turbo`), whose answers are the reference.
+* it is not scope-dependent (:func:`nervegraph.rdf.sparql.scope_dependent_filters`): those
+  go to pySHACL (:mod:`nervegraph.shacl.turbo`), whose answers are the reference.
 
 Per focus node that is one query each (13,000 at 100 articles, ~130 µs apiece); the
 set-based form is one query for the whole graph (``ngsh:StatedRelationIsBacked``:
@@ -37,7 +37,8 @@ from rdflib import OWL, RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
-from .algebra import (
+from nervegraph.errors import NervegraphError
+from nervegraph.rdf.sparql import (
     constraint_query,
     expression_variables,
     parse_algebra,
@@ -45,7 +46,6 @@ from .algebra import (
     scope_dependent_filters,
     walk,
 )
-from .errors import NervegraphError
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,9 @@ class _Focus:
 
     def _objects(self, query: str, term: Node) -> set[Node]:
         import pyoxigraph
-        from oxrdflib._converter import from_ox, to_ox
+
+        from nervegraph.rdf.engines import to_oxigraph as to_ox
+        from nervegraph.rdf.engines import to_rdflib as from_ox
 
         rows = self.store.query(query, substitutions={pyoxigraph.Variable("t"): to_ox(term)})
         return {from_ox(row[0]) for row in rows}
@@ -245,7 +247,7 @@ def run_set_constraints(
     Raises:
         NervegraphError: a solution binds ``?failure`` to true (SHACL 5.3.2).
     """
-    from oxrdflib._converter import from_ox
+    from nervegraph.rdf.engines import to_rdflib as from_ox
 
     focus = _Focus(store)
     conforms = True

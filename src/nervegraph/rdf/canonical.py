@@ -18,11 +18,11 @@ from pathlib import Path
 
 import rdflib
 
-from . import resources
-from .errors import InputError
-from .graph import parse_file
-from .io import atomic_write_text
-from .prefixes import PREFIXES
+from nervegraph import resources
+from nervegraph.errors import InputError
+from nervegraph.rdf.files import atomic_write_text
+from nervegraph.rdf.load import parse_file
+from nervegraph.vocab import PREFIXES
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,6 @@ name the engines without paying for them.
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +51,6 @@ OX_FORMATS: dict[str, str] = {
     "xml": "RDF_XML",
 }
 _QUAD_FORMATS = {"nquads", "trig"}
-#: bump when the cache layout or the loading rules change
-_CACHE_VERSION = "1"
 
 
 def check_query_engine(engine: str | None) -> str:
@@ -89,12 +85,8 @@ def engine_of(graph: rdflib.Graph) -> str:
 
 
 def oxigraph_store(graph: Any) -> pyoxigraph.Store | None:
-    """Return the pyoxigraph store behind an oxrdflib-backed graph, else ``None``."""
-    store = getattr(graph, "store", None)
-    inner = getattr(store, "_inner", None) or getattr(store, "_store", None)
-    if inner is None or type(inner).__module__.split(".")[0] != "pyoxigraph":
-        return None
-    return inner
+    """Return the pyoxigraph store of a graph made by :func:`new_oxigraph_graph`, else ``None``."""
+    return getattr(graph, "oxigraph", None)
 
 
 def triple_count(graph: rdflib.Graph) -> int:
@@ -116,17 +108,21 @@ def new_oxigraph_graph(store: pyoxigraph.Store | None = None) -> rdflib.Graph:
     Args:
         store: an existing pyoxigraph store to wrap; a new in-memory one when ``None``.
     """
+    import pyoxigraph
     import rdflib
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-    from .graph import bind_prefixes
+    from nervegraph.vocab import bind_prefixes
 
+    store = pyoxigraph.Store() if store is None else store
     # The triples live in the store's default graph, which is what SPARQL sees.
     graph = rdflib.Graph(
         store=_plain_store_class()(store=store),
         identifier=DATASET_DEFAULT_GRAPH_ID,
         bind_namespaces="none",
     )
+    # oxrdflib keeps the store it was given private: we keep our own reference.
+    graph.oxigraph = store  # type: ignore[attr-defined]
     bind_prefixes(graph)
     return graph
 
@@ -159,8 +155,8 @@ def oxigraph_load_file(
 ) -> int | None:
     """Parse ``raw`` with pyoxigraph into the default graph of ``store``.
 
-    The caller has run :func:`nervegraph.limits.precheck`. Terms longer than
-    ``max_term_chars`` are refused exactly as :func:`nervegraph.limits.strict_parse`
+    The caller has run :func:`nervegraph.rdf.guards.precheck`. Terms longer than
+    ``max_term_chars`` are refused exactly as :func:`nervegraph.rdf.guards.strict_parse`
     does; when no line of the file is that long and it has no long (triple-quoted)
     literal, no term can be, and the per-term check is skipped.
 
@@ -212,87 +208,45 @@ def plain_literal(term: Any) -> Any:
     return term
 
 
-# ------------------------------------------------------------------ cache
+# ------------------------------------------------------------------ terms
 
 
-def cache_dir() -> Path:
-    """Return the directory for prebuilt stores.
-
-    ``$NERVEGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/nervegraph``, else
-    ``~/.cache/nervegraph``; a temporary directory when none of those is writable.
-    """
-    explicit = os.environ.get("NERVEGRAPH_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "nervegraph"
-
-
-def cache_key(files: Iterable[Path]) -> str:
-    """Return the SHA-256 naming the store built from ``files``.
-
-    It covers each file's resolved path and content, the pyoxigraph version and the
-    cache layout, so editing, adding or removing a file gives another key.
-    """
-    import hashlib  # here, not at the top: `nervegraph --help` imports this module
-
-    import pyoxigraph  # its __version__, not importlib.metadata (9 ms of a cold start)
-
-    digest = hashlib.sha256(f"nervegraph-store {_CACHE_VERSION}\n".encode())
-    digest.update(str(getattr(pyoxigraph, "__version__", "?")).encode())
-    for path in files:
-        data = Path(path).read_bytes()
-        digest.update(f"\n{Path(path).resolve()}\n{len(data)}\n".encode())
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
-
-
-def cached_store_path(files: Iterable[Path]) -> Path:
-    """Return where the N-Quads dump of the store built from ``files`` is cached."""
-    return cache_dir() / f"store-{cache_key(files)}.nq"
-
-
-def load_cached_store(files: list[Path]) -> pyoxigraph.Store | None:
-    """Return the store for ``files`` from the cache, or ``None`` if it is not there."""
+def to_oxigraph(term: Any) -> Any:
+    """Return the pyoxigraph term for an rdflib IRI, blank node or literal."""
     import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
 
-    path = cached_store_path(files)
-    if not path.is_file():
-        return None
-    store = pyoxigraph.Store()
-    try:
-        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
-    except (SyntaxError, ValueError, OSError) as exc:
-        _log().warning("ignoring the broken store cache %s: %s", path, exc)
-        return None
-    _log().debug("loaded %d triples from the store cache %s", len(store), path)
-    return store
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return pyoxigraph.Literal(str(term), language=term.language)
+        datatype = pyoxigraph.NamedNode(str(term.datatype)) if term.datatype else None
+        return pyoxigraph.Literal(str(term), datatype=datatype)
+    raise ValueError(f"not an RDF term: {term!r}")
 
 
-def save_cached_store(files: list[Path], store: pyoxigraph.Store) -> Path | None:
-    """Write the N-Quads dump of ``store`` to the cache (atomically); return its path.
-
-    A cache that cannot be written is logged and skipped, never an error.
-    """
+def to_rdflib(term: Any) -> Any:
+    """Return the rdflib term for a pyoxigraph term (simple literals without ``xsd:string``)."""
     import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
 
-    path = cached_store_path(files)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # here, not at the top: `nervegraph --help` imports this module
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise ValueError(f"not an RDF 1.1 term: {term!r}")
 
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".store-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                store.dump(out, format=pyoxigraph.RdfFormat.N_QUADS)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        _log().info("cannot write the store cache %s: %s", path, exc)
-        return None
-    return path
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 __all__ = [
@@ -300,17 +254,14 @@ __all__ = [
     "DEFAULT_VALIDATION_ENGINE",
     "QUERY_ENGINES",
     "VALIDATION_ENGINES",
-    "cache_dir",
-    "cache_key",
-    "cached_store_path",
     "check_query_engine",
     "check_validation_engine",
     "engine_of",
-    "load_cached_store",
     "new_oxigraph_graph",
     "oxigraph_load_file",
     "oxigraph_store",
     "triple_count",
     "plain_literal",
-    "save_cached_store",
+    "to_oxigraph",
+    "to_rdflib",
 ]

@@ -7,10 +7,10 @@ path from a venv that is not activated), then in the package's installed-files r
 then on ``PATH``.
 
 :func:`start_server` loads every file into its own named graph
-(:mod:`nervegraph.dataset`) with ``oxigraph load``, then starts
+(:mod:`nervegraph.interchange.dataset`) with ``oxigraph load``, then starts
 ``oxigraph serve-read-only`` (or ``serve`` when writable) with
 ``--union-default-graph``, so a query without ``GRAPH`` sees the same triples as
-:func:`nervegraph.graph.load_graph`.
+:func:`nervegraph.rdf.load.load_graph`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from .dataset import NamedFile, named_files
-from .errors import ServerError
+from nervegraph.errors import ServerError
+from nervegraph.interchange.dataset import NamedFile, named_files
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ def start_server(
         files = named_files(paths) if load else []
         if files:
             # Parse with rdflib first: a malformed file becomes an InputError with a line.
-            from .graph import parse_file
+            from nervegraph.rdf.load import parse_file
 
             for item in files:
                 parse_file(item.path)

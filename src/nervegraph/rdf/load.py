@@ -16,27 +16,18 @@ from typing import TYPE_CHECKING
 import rdflib
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import _offline, limits, resources
-from . import engine as engine_module
-from .errors import InputError, NervegraphError
-from .prefixes import PREFIXES
+from nervegraph import resources
+from nervegraph.errors import InputError, NervegraphError
+from nervegraph.rdf import engines as engine_module
+from nervegraph.rdf import guards as limits
+from nervegraph.rdf import offline as _offline
+from nervegraph.vocab import bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 log = logging.getLogger(__name__)
 
-
-def _drop_invalid_uri_warnings(record: logging.LogRecord) -> bool:
-    """Silence rdflib's "does not look like a valid URI" warning.
-
-    The strict pre-parse (limits.py) refuses such IRIs with a position; rdflib's
-    warning would only precede that error as noise.
-    """
-    return "does not look like a valid URI" not in record.getMessage()
-
-
-logging.getLogger("rdflib.term").addFilter(_drop_invalid_uri_warnings)
 
 #: file suffix -> rdflib parser name
 FORMATS: dict[str, str] = {
@@ -60,12 +51,6 @@ def new_graph() -> rdflib.Graph:
     graph = rdflib.Graph(bind_namespaces="none")
     bind_prefixes(graph)
     return graph
-
-
-def bind_prefixes(graph: rdflib.Graph) -> None:
-    """Bind every prefix of ``prefixes.py`` on ``graph``, replacing clashing bindings."""
-    for prefix, iri in PREFIXES.items():
-        graph.bind(prefix, iri, override=True, replace=True)
 
 
 def format_for(path: Path) -> str:
@@ -125,7 +110,7 @@ def load_graph(
         include_ontology: when ``paths`` is given, also read the bundled ontology files
             (not the shapes) first, so that SHACL-SPARQL constraints and queries can see
             ``rdfs:subPropertyOf`` and friends. Ignored when ``paths`` is ``None``.
-        engine: ``"oxigraph"`` (the default, see :mod:`nervegraph.engine`): the graph
+        engine: ``"oxigraph"`` (the default, see :mod:`nervegraph.rdf.engines`): the graph
             lives in an Oxigraph store (oxrdflib), filled by pyoxigraph's parser, and
             the bundled graph comes from a cache keyed by the SHA-256 of its files;
             ``"rdflib"``: rdflib's in-memory store. Both hold the same triples.
@@ -154,7 +139,7 @@ def load_graph(
         if not files:
             raise InputError(Path("."), "no input files given")
     if engine_module.check_query_engine(engine) == "oxigraph":
-        return _load_oxigraph(files, cache=paths is None)
+        return _load_oxigraph(files)
     union = new_graph()
     for path in files:
         part = parse_file(path)
@@ -163,24 +148,20 @@ def load_graph(
     return union
 
 
-def load_store(files: list[Path], *, cache: bool = False) -> pyoxigraph.Store:
+def load_store(files: list[Path]) -> pyoxigraph.Store:
     """Load ``files`` into one pyoxigraph store, with the checks of :func:`parse_file`.
 
-    Every file passes :func:`nervegraph.limits.precheck`; pyoxigraph then parses it
+    Every file passes :func:`nervegraph.rdf.guards.precheck`; pyoxigraph then parses it
     straight into the store. A file pyoxigraph refuses (or cannot read, JSON-LD) goes
     through :func:`parse_file`, which raises the usual :class:`InputError` or returns
     the triples to add. With ``cache``, the store is read from (or written to) the
-    cache of :mod:`nervegraph.engine`, keyed by the SHA-256 of the files.
+    cache of :mod:`nervegraph.rdf.engines`, keyed by the SHA-256 of the files.
 
     Raises:
         InputError: as :func:`parse_file`.
     """
     import pyoxigraph
 
-    if cache:
-        cached = engine_module.load_cached_store(files)
-        if cached is not None:
-            return cached
     store = pyoxigraph.Store()
     max_chars = limits.get_limits().max_term_chars
     for path in files:
@@ -197,22 +178,20 @@ def load_store(files: list[Path], *, cache: bool = False) -> pyoxigraph.Store:
             store.extend(_ox_quads(parse_file(path)))
         elif count == 0:
             raise InputError(path, "file is empty / contains no triples", line=1)
-    if cache:
-        engine_module.save_cached_store(files, store)
     return store
 
 
 def _ox_quads(graph: rdflib.Graph) -> Iterable[pyoxigraph.Quad]:
     import pyoxigraph
-    from oxrdflib._converter import to_ox
 
+    to_ox = engine_module.to_oxigraph
     default = pyoxigraph.DefaultGraph()
     for s, p, o in graph:
         yield pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), default)
 
 
-def _load_oxigraph(files: list[Path], *, cache: bool) -> rdflib.Graph:
-    store = load_store(files, cache=cache)
+def _load_oxigraph(files: list[Path]) -> rdflib.Graph:
+    store = load_store(files)
     log.info("loaded %d triples from %d files into Oxigraph", len(store), len(files))
     return engine_module.new_oxigraph_graph(store)
 
