@@ -176,10 +176,7 @@ def build_site(
     model = build_model(graph, _shapes_graph())
     dirs = [Path(d) for d in source_dirs] if source_dirs is not None else default_source_dirs()
     texts, notes = _texts(model, dirs)
-    warnings = [
-        f"{model.sources[i].file_name or model.sources[i].iri}: {n}; quotes are shown alone"
-        for i, n in sorted(notes.items())
-    ]
+    warnings = [f"{note}; its quotes are shown alone" for _, note in sorted(notes.items())]
     queries = _query_pages(model, graph, warnings)
     mechanisms = sorted(
         (e.iri for e in model.entities if (e.iri, RDF.type, NGNS.Mechanism) in model.graph), key=str

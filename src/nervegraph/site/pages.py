@@ -42,6 +42,13 @@ class QueryPage:
 # ---------------------------------------------------------------- home
 
 
+def _count_link(model: SiteModel, t: Term, root: str) -> str:
+    """The number of instances, linked to the class's list when they have entity pages."""
+    if any(t.iri in e.types for e in model.entities):
+        return f'<a href="{esc(root)}entities.html#{esc(t.anchor)}">{t.count:,}</a>'
+    return f"{t.count:,}"
+
+
 def home_page(model: SiteModel, queries: list[QueryPage], mechanisms: list[URIRef]) -> str:
     """The home page: counts, classes with their instances, sources and sections."""
     evidence = sum(len(s.evidence) for s in model.statements)
@@ -61,11 +68,7 @@ def home_page(model: SiteModel, queries: list[QueryPage], mechanisms: list[URIRe
         for what, n, href in counts
     ]
     class_rows = [
-        [
-            term(model, t.iri, ""),
-            f'<a href="entities.html#{esc(t.anchor)}">{t.count:,}</a>' if t.count else "0",
-            esc(t.definition),
-        ]
+        [term(model, t.iri, ""), _count_link(model, t, ""), esc(t.definition)]
         for t in model.classes
     ]
     source_parts = []
@@ -168,8 +171,7 @@ def _term_section(model: SiteModel, t: Term) -> str:
                 f"<dt>{'subclasses' if t.kind == 'class' else 'subproperties'}</dt><dd>{kids}</dd>"
             )
     if t.kind == "class":
-        link = f'<a href="entities.html#{esc(t.anchor)}">{t.count}</a>' if t.count else "0"
-        items.append(f"<dt>instances</dt><dd>{link}</dd>")
+        items.append(f"<dt>instances</dt><dd>{_count_link(model, t, '')}</dd>")
     elif t.kind == "relation":
         items.append(f"<dt>statements</dt><dd>{t.count}</dd>")
     return (
