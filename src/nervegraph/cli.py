@@ -503,5 +503,70 @@ def mappings_command(check: bool, fmt: str) -> None:
     click.echo(format_coverage(rows, unmapped, fmt), nl=False)
 
 
+# ---------------------------------------------------------------- documentation site
+
+
+@main.command("docs")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Site directory: new, empty, or a site nervegraph wrote before.",
+)
+@click.option(
+    "--sources",
+    "sources",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory holding the articles' text files (repeatable); "
+    "default: ../shared/source of the checkout.",
+)
+@handle_errors
+def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
+    """Build the static documentation site of the graph (offline HTML + SVG, no JavaScript).
+
+    Open OUTPUT/index.html in a browser. Exit 2 when OUTPUT is a non-empty directory that
+    nervegraph did not write.
+    """
+    from .site import build_site
+
+    report = build_site(output, source_dirs=list(sources) or None)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"wrote {len(report.files)} files ({report.entities} entity pages, "
+        f"{report.queries} query pages) to {report.output}; open {report.output / 'index.html'}"
+    )
+
+
+# ---------------------------------------------------------------- release
+
+
+@main.command("release")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory in which the folder nervegraph-<version>/ is written.",
+)
+@handle_errors
+def release_command(output: Path) -> None:
+    """Write a release folder: every dump, void.ttl (VoID/DCAT), the site, SHA256SUMS.
+
+    Exit 2 when the folder exists, is not empty and was not written by nervegraph.
+    """
+    from .site import build_release
+
+    report = build_release(output)
+    click.echo(
+        f"wrote release {report.version} ({report.triples} triples, {len(report.files)} files) "
+        f"to {report.folder}; verify with: cd {report.folder} && sha256sum -c SHA256SUMS"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
