@@ -86,7 +86,7 @@ def test_jsonld_is_self_contained_and_uses_the_context(tmp_path: Path) -> None:
 
 def test_context_file_is_up_to_date() -> None:
     assert CONTEXT_FILE.read_text(encoding="utf-8") == context_text(), (
-        "src/nervegraph/context.jsonld is stale; regenerate it with "
+        "src/nervegraph/interchange/context.jsonld is stale; regenerate it with "
         "python -c 'from nervegraph.interchange.export import write_context_file as w; w()'"
     )
     assert json.loads(context_text())["@context"] == PREFIXES

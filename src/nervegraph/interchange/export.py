@@ -13,7 +13,7 @@ void       a VoID description (Turtle) of the graph: counts and class partitions
 =========  ==================================================================
 
 Every file is written atomically. The JSON-LD context is the file
-``src/nervegraph/context.jsonld`` (bundled in the wheel); it is generated from
+``src/nervegraph/interchange/context.jsonld`` (bundled in the wheel); it is generated from
 ``prefixes.py`` by :func:`write_context_file` and a test keeps it up to date.
 """
 

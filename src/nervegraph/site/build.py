@@ -9,9 +9,10 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
-from .. import load_graph
-from ..errors import NervegraphError
-from ..queries import list_queries, run_query
+from nervegraph.errors import NervegraphError
+from nervegraph.queries import list_queries, run_query
+from nervegraph.rdf.load import load_graph
+
 from .article import SectionText, default_source_dirs, find_text, split_sections
 from .files import OutputDir
 from .model import NGNS, SiteModel, build_model
@@ -57,7 +58,7 @@ class SiteReport:
 
 
 def _shapes_graph() -> Graph:
-    from ..resources import shape_files  # the bundled ontology/shapes.ttl
+    from nervegraph.resources import shape_files  # the bundled ontology/shapes.ttl
 
     files = shape_files()
     return load_graph(files, include_ontology=False, engine="rdflib") if files else Graph()
@@ -83,7 +84,7 @@ def _texts(model: SiteModel, dirs: list[Path]) -> tuple[dict[URIRef, SectionText
 
 
 def _query_pages(model: SiteModel, graph: Graph, warnings: list[str]) -> list[QueryPage]:
-    from ..queries import param_candidates  # accepted values of a parameter
+    from nervegraph.queries import param_candidates  # accepted values of a parameter
 
     pages = []
     for stored in list_queries():

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import NervegraphError
+from nervegraph.errors import NervegraphError
 
 
 class SiteError(NervegraphError):

@@ -13,7 +13,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 from rdflib.term import Node
 
-from ..prefixes import NG, NGE, NGQ, NGSRC, curie
+from nervegraph.vocab import NG, NGE, NGQ, NGSRC, curie
 
 NGNS = Namespace(NG)
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
 
-from ..prefixes import curie
+from nervegraph.vocab import curie
+
 from . import svg
 from .article import SectionText, excerpt
 from .model import NGNS, Entity, SiteModel, Statement, Term, slug

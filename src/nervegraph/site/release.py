@@ -15,7 +15,8 @@ from pathlib import Path
 from rdflib import OWL, RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from .. import load_graph
+from nervegraph.rdf.load import load_graph
+
 from .build import build_site
 from .files import OutputDir, sha256_file
 from .render import site_version
@@ -129,7 +130,7 @@ def build_release(output: str | Path = ".", *, graph: Graph | None = None) -> Re
         SiteError: the folder exists, is not empty and was not written by nervegraph.
         ExportError, InputError: the graph cannot be exported.
     """
-    from ..export import EXPORT_FORMATS, export_graph
+    from nervegraph.interchange.export import EXPORT_FORMATS, export_graph
 
     version = site_version()
     folder = Path(output) / f"nervegraph-{version}"

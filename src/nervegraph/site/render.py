@@ -11,7 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ..prefixes import NGE, NGQ, NGSRC, curie
+from nervegraph.vocab import NGE, NGQ, NGSRC, curie
+
 from .model import SiteModel, local_name, slug
 
 NAV = (
