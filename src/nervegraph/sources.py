@@ -8,7 +8,8 @@ For every ``ng:SourceArticle`` whose text file is found, :func:`check_sources` c
    text *and* in the body of the section its evidence names (between that section's
    heading line and the next heading line, or in the heading itself);
 4. **coverage**: the share of the article's fact-stating sentences that some quote
-   overlaps (see :func:`split_sentences` for what a sentence is);
+   (in the section its evidence names) or some ``skos:definition`` of an entity taken
+   from the article overlaps; every occurrence in the section counts;
 5. **hedges**: statements whose quote contains a hedge word that the statement does
    not carry as ``ng:hedge``. The words come from the hedge scheme itself: the
    ``skos:prefLabel``, ``skos:altLabel`` and ``skos:hiddenLabel`` of every concept
@@ -433,6 +434,17 @@ def _check_one(
                 report.hedge_findings.append(
                     HedgeFinding(curie(str(st)), curie(str(ev)), word, curie(concept), str(quote))
                 )
+    # 4. a verbatim skos:definition of an entity taken from the article cites too
+    for entity in graph.subjects(PROV.wasDerivedFrom, article):
+        for definition in graph.objects(entity, SKOS.definition):
+            wanted = normalise(str(definition))
+            for sec in sections:
+                pos = sec.body.find(wanted) if sec.iri in sentences else -1
+                while pos >= 0:
+                    for n, sentence in enumerate(sentences[sec.iri]):
+                        if sentence.start < pos + len(wanted) and pos < sentence.end:
+                            cited[sec.iri].add(n)
+                    pos = sec.body.find(wanted, pos + 1)
     for sec in sections:
         for n, sentence in enumerate(sentences.get(sec.iri, [])):
             report.sentences.append(
