@@ -91,6 +91,10 @@ ARTICLE_ENTITIES = [
     ("atrophy", "Risk"),
     ("ischemia", "PhysiologicalEvent"),
     ("abnormal depolarization events", "PhysiologicalEvent"),
+    ("lumbar disc issues", "SpineIssue"),
+    ("muscular responses", "Symptom"),
+    ("electrical impulses", "PhysiologicalEvent"),
+    ("NSAID", "DrugClass"),
 ]
 
 
@@ -137,13 +141,25 @@ HEDGES = [
     ("sciatic-nerve", "hasSpasmPattern", "sciatic-one-side-leg-and-foot", "hedge", {"usually"}),
     ("sciatic-nerve", "hasSpasmPattern", "sciatic-spastic-episodes-one-leg", "hedge", {"mostly"}),
     ("sciatic-bilateral-legs", "laterality", "ngq:both-sides", "hedge", set()),
-    ("lumbar-calf-thigh-contractions", "triggeredBy", "herniated-disc", "hedge", {"often"}),
-    ("lumbar-spine", "hasSpasmPattern", "lumbar-systemic-responses", "hedge", {"occasionally"}),
+    # "Bilateral legs (rare), usually one side leg & foot": legs either way, the foot usually
+    ("sciatic-nerve", "affectsMuscleArea", "legs", "hedge", set()),
+    ("sciatic-nerve", "affectsMuscleArea", "feet", "hedge", {"usually"}),
+    # "often triggered by lumbar disc issues" - the article's words, not "herniated disc"
+    ("lumbar-calf-thigh-contractions", "triggeredBy", "lumbar-disc-issues", "hedge", {"often"}),
+    # "lumbar spine issues may lead to spasms ... but occasionally provoke systemic ..."
+    ("lumbar-spine", "hasSpasmPattern", "lumbar-systemic-responses", "hedge",
+     {"occasionally", "possible"}),
+    ("lumbar-spine", "affectsMuscleArea", "lower-back", "hedge", {"possible"}),
+    # "less common but possible widespread torso cramps"
     ("thoracic-spine", "hasSpasmPattern", "thoracic-widespread-torso-cramps", "hedge",
-     {"less-common"}),
+     {"less-common", "possible"}),
     ("cervical-spine", "hasSpasmPattern", "cervical-bilateral-involvement", "hedge",
      {"sometimes"}),
-    ("cervical-spine", "affectsMuscleArea", "torso", "hedge", {"sometimes"}),
+    ("cervical-bilateral-involvement", "laterality", "ngq:both-sides", "hedge", set()),
+    # "might produce symptoms ... throughout arms, shoulders, and sometimes down the torso"
+    ("cervical-spine", "affectsMuscleArea", "torso", "hedge", {"possible", "sometimes"}),
+    # "caveats relating mostly to severity and location of compression"
+    ("severity-of-compression", "influences", "widespread-muscle-spasms", "hedge", {"mostly"}),
     ("tingling", "precedes", "muscle-spasm", "hedge", {"often"}),
     ("radiating-pain", "accompanies", "muscle-spasm", "hedge", {"often"}),
     ("pinched-nerve", "hasSymptom", "localized-muscle-spasms", "hedge",
@@ -151,6 +167,21 @@ HEDGES = [
     ("pinched-nerve", "possibleTreatment", "corticosteroid-injections", "duration",
      {"short-term"}),
     ("pinched-nerve", "possibleTreatment", "corticosteroid-injections", "hedge", {"sometimes"}),
+    # "corticosteroid injections near affected sites rapidly reduce inflammation"
+    ("corticosteroid-injections", "hasPurpose", "reduce-inflammation", "duration", {"quickly"}),
+    # "possibly surgery if severe"; the heading "Surgical Options for Severe Cases" is plain
+    ("surgery", "indicatedFor", "severe-compression", "hedge", {"possible"}),
+    # "Continuous overuse of certain muscles may inflame surrounding tissues"
+    ("repetitive-strain-injury", "causes", "pinched-nerve", "hedge", {"possible"}),
+    # "These issues often result in widespread muscle spasms" (FAQ, of the five causes)
+    ("trauma", "causesSymptom", "widespread-muscle-spasms", "hedge", {"often"}),
+    # "causing radiating pain and spasms"; "trap nerves and trigger spasms"
+    ("herniated-disc", "causesSymptom", "radiating-pain", "hedge", set()),
+    ("trauma", "causesSymptom", "muscle-spasm", "hedge", set()),
+    # "Surgery carries risks but is often highly effective for persistent ..."
+    ("surgery", "highlyEffectiveFor", "pinched-nerve", "hedge", {"often"}),
+    # "motor nerve compromise contributing to spasm severity"
+    ("motor-nerve-compromise", "contributesTo", "muscle-spasm", "hedge", set()),
     ("pinched-nerve", "possibleTreatment", "muscle-relaxants", "duration", {"temporary"}),
     ("pinched-nerve", "possibleTreatment", "rest", "hedge", {"often"}),
     ("motor-nerve", "compressionEffect", "muscle-weakness", "duration", {"over-time"}),

@@ -48,6 +48,7 @@ def verbatim_values(graph: Graph, article: URIRef) -> list[tuple[str, str]]:
           UNION { ?st prov:wasDerivedFrom ?article ; ng:condition ?text .
                   BIND("condition" AS ?what) }
           UNION { ?sec dcterms:isPartOf ?article ; ng:heading ?text . BIND("heading" AS ?what) }
+          UNION { ?article ng:nonFactStatingSentence ?text . BIND("excluded sentence" AS ?what) }
           UNION { ?e prov:wasDerivedFrom ?article ; skos:definition ?text .
                   FILTER(STRSTARTS(STR(?e), STR(nge:))) BIND("definition" AS ?what) }
         }"""

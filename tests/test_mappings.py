@@ -333,9 +333,11 @@ def test_entity_by_code_returns_quotes(graph) -> None:  # type: ignore[no-untype
         (str(r["subject"]), str(r["predicate"]).rsplit("#", 1)[1], str(r["object"]))
         for r in result.rows
     } == {
-        # The article names NSAIDs once: a treatment that decreases swelling.
+        # The article names NSAIDs once: a treatment that decreases swelling, under its
+        # bullet "Anit-inflammatory drugs".
         (NGE + "pinched-nerve", "possibleTreatment", NGE + "nsaids"),
         (NGE + "nsaids", "hasPurpose", NGE + "reduce-inflammation"),
+        (NGE + "nsaids", "subtypeOf", NGE + "anti-inflammatory-drugs"),
     }
 
 

@@ -530,7 +530,7 @@ def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
     Open OUTPUT/index.html in a browser. Exit 2 when OUTPUT is a non-empty directory that
     nervegraph did not write.
     """
-    from .site import build_site
+    from nervegraph.site import build_site
 
     report = build_site(output, source_dirs=list(sources) or None)
     for warning in report.warnings:
@@ -559,13 +559,50 @@ def release_command(output: Path) -> None:
 
     Exit 2 when the folder exists, is not empty and was not written by nervegraph.
     """
-    from .site import build_release
+    from nervegraph.site import build_release
 
     report = build_release(output)
     click.echo(
         f"wrote release {report.version} ({report.triples} triples, {len(report.files)} files) "
         f"to {report.folder}; verify with: cd {report.folder} && sha256sum -c SHA256SUMS"
     )
+
+@main.command("check-sources")
+@paths_argument("data files or directories (default: the bundled data/).")
+@click.option(
+    "--source-dir",
+    "source_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory searched first for each article's ng:sourceFile (repeatable).",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=95.0,
+    show_default=True,
+    help="Minimum percentage of fact-stating sentences cited by a quote.",
+)
+@format_option("text", "json")
+@handle_errors
+def check_sources_command(
+    paths: tuple[Path, ...], source_dirs: tuple[Path, ...], min_coverage: float, fmt: str
+) -> None:
+    """Check quotes, hashes, coverage and hedges against the source articles' texts.
+
+    Exit 1 on a SHA-256 mismatch, a heading or quote not found verbatim in its section,
+    coverage below --min-coverage, or a quoted hedge word the statement does not carry;
+    exit 2 on bad input or when no article's text is found.
+    """
+    from nervegraph.resources import data_files
+    from nervegraph.sources import check_sources
+
+    result = check_sources(
+        list(paths) or data_files(), source_dirs=source_dirs, min_coverage=min_coverage
+    )
+    click.echo(result.render(fmt), nl=False)
+    if not result.ok:
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover
