@@ -153,7 +153,7 @@ def test_cli_refuses_every_payload(
             assert result.exit_code == 2, (payload, result.output)
             assert "error: parameter 'region'" in result.output
         else:
-            assert result.exit_code == 0 and "herniated disc" in result.output
+            assert result.exit_code == 0 and "lumbar disc issues" in result.output
 
 
 @pytest.mark.slow

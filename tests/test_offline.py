@@ -88,7 +88,6 @@ def graph() -> rdflib.Graph:
         "SELECT * WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
         "SELECT * FROM <{url}/g.ttl> WHERE {{ ?s ?p ?o }}",
         "SELECT * FROM NAMED <{url}/g.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        "LOAD <{url}/g.ttl>",
         "ASK {{ service <{url}/sparql> {{ ?s ?p ?o }} }}",
     ],
 )
@@ -97,6 +96,12 @@ def test_query_reading_remote_data_is_refused(
 ) -> None:
     with pytest.raises(QueryError, match="--allow-network"):
         run_query(template.format(url=listener), graph)
+
+
+def test_load_is_an_update_and_never_runs(listener: str, graph: rdflib.Graph, watch: None) -> None:
+    for allow in (False, True):
+        with pytest.raises(QueryError, match="SPARQL update"):
+            run_query(f"LOAD <{listener}/g.ttl>", graph, allow_network=allow)
 
 
 def test_cli_names_the_option(listener: str, watch: None) -> None:

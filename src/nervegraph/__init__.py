@@ -28,13 +28,14 @@ from nervegraph.errors import InputError, NervegraphError, ParameterError, Query
 if TYPE_CHECKING:  # pragma: no cover
     from nervegraph.interchange.export import export_graph
     from nervegraph.queries.catalogue import StoredQuery, find_query, list_queries
-    from nervegraph.queries.run import QueryResult, run_query
+    from nervegraph.queries.results import QueryResult
+    from nervegraph.queries.run import run_query
     from nervegraph.rdf.load import load_graph
     from nervegraph.shacl.validate import ValidationResult, Violation, format_report, validate_graph
 
 #: public name -> module that defines it
 _LAZY = {
-    "QueryResult": "queries.run",
+    "QueryResult": "queries.results",
     "StoredQuery": "queries.catalogue",
     "ValidationResult": "shacl.validate",
     "Violation": "shacl.validate",

@@ -355,34 +355,45 @@ def _parse_params(raw: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
+def _width() -> int | None:
+    """The terminal's width for tables: when stdout is a terminal or $COLUMNS is set."""
+    import os
+    import shutil
+
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return shutil.get_terminal_size().columns
+    return None
+
+
 @main.command("queries")
+@click.argument("name", required=False)
 @click.option("--tag", help="Only queries with this tag (case-insensitive).")
 @format_option("table", "json", "markdown")
 @handle_errors
-def queries_command(tag: str | None, fmt: str) -> None:
-    """List the stored queries: name, summary and parameters.
+def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
+    """List the stored queries (name, parameters, tags, summary), or show one in full.
 
+    With NAME: its description, parameters with the values they accept, and its SPARQL.
     --format markdown prints docs/queries.md
     (nervegraph queries --format markdown > docs/queries.md).
     """
-    from nervegraph.queries.catalogue import (
-        catalogue_markdown,
-        catalogue_text,
-        filter_by_tag,
-        list_queries,
-    )
+    from nervegraph.queries import catalogue
 
-    found = filter_by_tag(list_queries(), tag)
+    if name is not None:
+        from nervegraph.queries.run import accepted_values
+
+        query = catalogue.find_query(name)
+        click.echo(catalogue.describe_query(query, accepted_values(query)), nl=False)
+        return
+    found = catalogue.filter_by_tag(catalogue.list_queries(), tag)
     if fmt == "markdown":
-        click.echo(catalogue_markdown(found), nl=False)
+        click.echo(catalogue.catalogue_markdown(found), nl=False)
     elif fmt == "json":
         import json
 
-        from nervegraph.queries.catalogue import catalogue_rows
-
-        click.echo(json.dumps(catalogue_rows(found), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(catalogue.catalogue_rows(found), indent=2, ensure_ascii=False))
     else:
-        click.echo(catalogue_text(found), nl=False)
+        click.echo(catalogue.catalogue_text(found, _width()), nl=False)
 
 
 @main.command("query")
@@ -420,6 +431,11 @@ def queries_command(tag: str | None, fmt: str) -> None:
     is_flag=True,
     help="Let a local query use SERVICE, LOAD or FROM <IRI> (refused by default).",
 )
+@click.option(
+    "--iris",
+    is_flag=True,
+    help="Table: show IRIs as CURIEs (what --param accepts) instead of labels.",
+)
 @engine_option(*QUERY_ENGINES)
 @handle_errors
 def query_command(
@@ -431,6 +447,7 @@ def query_command(
     endpoint: str | None,
     timeout: float,
     allow_network: bool,
+    iris: bool,
     engine: str,
 ) -> None:
     """Run a stored query (by name), a .rq file, or SPARQL from stdin (-).
@@ -452,14 +469,21 @@ def query_command(
     elif query.endswith(".rq") or Path(query).is_file():
         source = Path(query)
     with _deadline(timeout, "the query"):
-        graph = load_graph(list(data) or None, engine=engine)
         if endpoint:
             from nervegraph.queries.remote import run_stored_remote
 
+            graph = load_graph(list(data) or None, engine=engine)
             result = run_stored_remote(source, endpoint, graph, timeout=timeout, **values)
         else:
-            result = run_query(source, graph, allow_network=allow_network, **values)
-        text = result.serialize(result_format(fmt, result.query_type))
+            result = run_query(
+                source,
+                paths=list(data) or None,
+                engine=engine,
+                allow_network=allow_network,
+                **values,
+            )
+        chosen = result_format(fmt, result.query_type)
+        text = result.table(_width(), iris) if chosen == "table" else result.serialize(chosen)
     if output is not None:
         atomic_write_text(output, text)
     else:
@@ -566,6 +590,7 @@ def release_command(output: Path) -> None:
         f"wrote release {report.version} ({report.triples} triples, {len(report.files)} files) "
         f"to {report.folder}; verify with: cd {report.folder} && sha256sum -c SHA256SUMS"
     )
+
 
 @main.command("check-sources")
 @paths_argument("data files or directories (default: the bundled data/).")

@@ -65,25 +65,47 @@ def bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, iri, override=True, replace=True)
 
 
-def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
-    """Return the text a person should see for ``term``.
+#: the properties a display label comes from, in order of preference
+LABEL_PROPERTIES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label")
 
-    An IRI shows its ``skos:prefLabel`` (else ``rdfs:label``), preferring ``lang``; an
-    IRI without a label shows as a CURIE; a literal shows its lexical form; ``None``
-    (an unbound variable) shows as the empty string.
+
+def choose_label(iri: str, values: list[tuple[str, str, str]], lang: str = "en") -> str:
+    """Return the label a person should see for ``iri``: the one rule for every display.
+
+    Args:
+        iri: the IRI.
+        values: ``(property IRI, text, language)`` of its literal labels.
+        lang: the preferred language.
+
+    Returns:
+        The ``skos:prefLabel`` (else ``rdfs:label``) in ``lang`` if there is one (else
+        the first by language and text); the CURIE of ``iri`` when it has no label.
+    """
+    for prop in LABEL_PROPERTIES:
+        texts = sorted((v_lang != lang, v_lang, text) for p, text, v_lang in values if p == prop)
+        if texts:
+            return texts[0][2]
+    return curie(iri)
+
+
+def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
+    """Return the text a person should see for ``term`` in an rdflib graph.
+
+    An IRI shows its label (:func:`choose_label`); a literal shows its lexical form;
+    ``None`` (an unbound variable) shows as the empty string.
     """
     from rdflib import Literal, URIRef  # here: vocab is imported without rdflib
-    from rdflib.namespace import RDFS, SKOS
 
     if term is None:
         return ""
     if isinstance(term, Literal):
         return str(term)
     if isinstance(term, URIRef):
-        for prop in (SKOS.prefLabel, RDFS.label):
-            values = [v for v in graph.objects(term, prop) if isinstance(v, Literal)]
-            if values:
-                values.sort(key=lambda v: (v.language != lang, v.language or "", str(v)))
-                return str(values[0])
-        return curie(str(term))
+        values = [
+            (prop, str(v), v.language or "")
+            for prop in LABEL_PROPERTIES
+            for v in graph.objects(term, URIRef(prop))
+            if isinstance(v, Literal)
+        ]
+        return choose_label(str(term), values, lang)
     return term.n3()

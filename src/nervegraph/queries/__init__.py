@@ -16,7 +16,7 @@ _LAZY = {
     "find_query": "catalogue",
     "list_queries": "catalogue",
     "PreparedQuery": "run",
-    "QueryResult": "run",
+    "QueryResult": "results",
     "bindings_as_values": "run",
     "param_candidates": "run",
     "prepare_query": "run",

@@ -173,15 +173,52 @@ def stored_query(text: str, name: str, path: Path | None = None) -> StoredQuery:
     )
 
 
-def render_table(header: list[str], body: list[list[str]]) -> str:
-    """Render rows of cell texts as aligned columns with a row count (the ``table`` format)."""
+def fit_widths(
+    widths: list[int], width: int | None, keep: frozenset[int] = frozenset(), gap: int = 2
+) -> list[int]:
+    """Shrink the widest columns until a line fits ``width`` characters (``None``: as is).
+
+    Columns in ``keep`` are never shrunk; the others keep at least 8 characters.
+    """
+    widths = list(widths)
+    if width is None:
+        return widths
+    while sum(widths) + gap * (len(widths) - 1) > width:
+        shrinkable = [i for i in range(len(widths)) if i not in keep and widths[i] > 8]
+        if not shrinkable:
+            break
+        widths[max(shrinkable, key=widths.__getitem__)] -= 1
+    return widths
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(
+    header: list[str],
+    body: list[list[str]],
+    width: int | None = None,
+    keep: frozenset[int] = frozenset(),
+) -> str:
+    """Render rows of cell texts as aligned columns with a row count (the ``table`` format).
+
+    Args:
+        header: the column names.
+        body: the rows of cell texts (whitespace runs shown as one space).
+        width: the line length to fit (long cells are cut with ``…``); ``None``: no limit.
+            Only this people's format is ever cut: csv, tsv and json keep every value.
+        keep: the columns never cut (e.g. the name one must type).
+    """
     body = [[" ".join(cell.split()) for cell in row] for row in body]
     widths = [len(h) for h in header]
     for row in body:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    widths = fit_widths(widths, width, keep)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        cells = [_cut(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)]
+        return "  ".join(cells).rstrip()
 
     out = [line(header), line(["-" * w for w in widths])]
     out.extend(line(row) for row in body)
@@ -291,39 +328,88 @@ def _anchor(name: str) -> str:
 
 
 def filter_by_tag(queries: list[StoredQuery], tag: str | None) -> list[StoredQuery]:
-    """Return the queries carrying ``tag`` (case-insensitive); all when ``tag`` is None."""
+    """Return the queries carrying ``tag`` (case-insensitive); all when ``tag`` is None.
+
+    Raises:
+        QueryError: no query carries ``tag``; the message names the closest tags.
+    """
     if not tag:
         return queries
     wanted = tag.casefold()
-    return [q for q in queries if wanted in (t.casefold() for t in q.tags)]
+    found = [q for q in queries if wanted in (t.casefold() for t in q.tags)]
+    if not found:
+        tags = sorted({t for q in queries for t in q.tags}, key=str.casefold)
+        close = difflib.get_close_matches(wanted, [t.casefold() for t in tags], n=3, cutoff=0.5)
+        hint = f"did you mean: {', '.join(close)}? " if close else ""
+        raise QueryError(f"no stored query is tagged {tag!r}; {hint}(tags: {', '.join(tags)})")
+    return found
 
 
-def catalogue_text(queries: list[StoredQuery]) -> str:
-    """Return the catalogue as an aligned text table: name, parameters, summary."""
+def catalogue_text(queries: list[StoredQuery], width: int | None = None) -> str:
+    """Return the catalogue as an aligned table: name, parameters, tags, summary.
+
+    Args:
+        queries: the queries to list.
+        width: the line length to fit (see :func:`render_table`); ``None``: no limit.
+    """
     rows = [
-        (
+        [
             q.name,
             " ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params) or "-",
+            ", ".join(q.tags) or "-",
             q.summary,
-        )
+        ]
         for q in queries
     ]
-    header = ("name", "params", "summary")
-    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(2)]
-    lines = [
-        f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}".rstrip()
-        for r in [header, *rows]
-    ]
-    lines.append(f"({len(rows)} queries; '?' marks an optional parameter)")
+    table = render_table(["name", "params", "tags", "summary"], rows, width, frozenset({0}))
+    lines = table.splitlines()[:-1]  # the row count, said better below
+    lines.append(
+        f"({len(rows)} queries; '?' marks an optional parameter; "
+        "'nervegraph queries NAME' shows one in full)"
+    )
     return "\n".join(lines) + "\n"
 
 
+def describe_query(query: StoredQuery, accepted: dict[str, list[str]] | None = None) -> str:
+    """Return one stored query in full: header, parameters (with accepted values), SPARQL.
+
+    Args:
+        query: the query.
+        accepted: parameter name -> the values it accepts (preferred labels), if known.
+    """
+    accepted = accepted or {}
+    out = [f"{query.name}  ({query.query_type})", "", query.summary]
+    if query.description:
+        out += ["", query.description]
+    if query.tags:
+        out += ["", "tags: " + ", ".join(query.tags)]
+    for p in query.params:
+        kind = f"{p.cls} in {p.scheme}" if p.scheme else p.cls
+        needed = "required" if p.required else "optional: without it, all"
+        out += [
+            "",
+            f"parameter {p.name} ({needed}): {p.description or kind}",
+            f"  instance of {kind}",
+        ]
+        values = accepted.get(p.name)
+        if values:
+            shown = ", ".join(values[:40]) + (
+                f", … and {len(values) - 40} more" if len(values) > 40 else ""
+            )
+            out.append(f"  accepted: {shown}")
+    example = " ".join(f"-p {p.name}=VALUE" for p in query.params if p.required)
+    out += ["", f"run: nervegraph query {query.name} {example}".rstrip()]
+    if query.path is not None:
+        out.append(f"file: {query.path}")
+    out += ["", query.text.rstrip()]
+    return "\n".join(out) + "\n"
+
+
 def catalogue_rows(queries: list[StoredQuery]) -> list[dict[str, Any]]:
-    """Return the catalogue as JSON-ready dicts (name, type, summary, tags, params)."""
+    """Return the catalogue as JSON-ready dicts (name, summary, tags, params)."""
     return [
         {
             "name": q.name,
-            "type": q.query_type,
             "summary": q.summary,
             "description": q.description,
             "tags": list(q.tags),

@@ -13,37 +13,39 @@ import io
 import logging
 import socket
 import urllib.error
+import urllib.parse
 from http.client import HTTPException
 from pathlib import Path
 
 from rdflib import XSD, Graph, Literal, URIRef
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.query import Result
 from rdflib.term import Node
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from nervegraph.errors import QueryError, RemoteError
-from nervegraph.queries.run import QueryResult, bindings_as_values, prepare_query, wrap_result
+from nervegraph.errors import RemoteError
+from nervegraph.queries.results import QueryResult, from_rdflib
+from nervegraph.queries.run import bindings_as_values, prepare_query
+from nervegraph.queries.source import Source
 from nervegraph.rdf.load import load_graph, new_graph
+from nervegraph.rdf.sparql import parse_tree, query_form
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
 
 
-def query_form(query_text: str) -> str:
-    """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` for a SPARQL query.
+def query_endpoint(endpoint: str) -> str:
+    """Return the SPARQL query URL for ``endpoint``: a server's base URL gets ``/query``.
 
-    Raises:
-        QueryError: the text is not a valid SPARQL query.
+    ``http://127.0.0.1:7878`` (what ``nervegraph serve`` prints and ``nervegraph load``
+    accepts) means ``http://127.0.0.1:7878/query``, Oxigraph's query endpoint; a URL
+    with a path is used as it is.
     """
-    try:
-        parsed = parseQuery(query_text)
-    except Exception as exc:  # noqa: BLE001 - pyparsing raises many types
-        raise QueryError(f"invalid SPARQL query: {exc}") from None
-    name = parsed[1].name
-    return name.removesuffix("Query").upper()
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme in ("http", "https") and parts.path in ("", "/"):
+        return urllib.parse.urlunsplit(parts._replace(path="/query"))
+    return endpoint
 
 
 def _message(exc: BaseException) -> str:
@@ -87,7 +89,8 @@ def fetch(query_text: str, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -
         RemoteError: the endpoint is unreachable, timed out, answered an HTTP error or
             sent an answer that cannot be parsed.
     """
-    form = query_form(query_text)
+    form = query_form(parse_tree(query_text))
+    endpoint = query_endpoint(endpoint)
     client = SPARQLWrapper(endpoint)
     client.setMethod(POST)
     # Content negotiation only (the Accept header below): SPARQLWrapper otherwise adds
@@ -163,7 +166,7 @@ def run_remote(
             sent an answer that cannot be parsed.
     """
     result = fetch(query_text, endpoint, timeout=timeout)
-    return wrap_result(result, result.type, label_graph)
+    return from_rdflib(result, Source(label_graph) if label_graph is not None else None)
 
 
 def run_stored_remote(
@@ -186,7 +189,7 @@ def run_stored_remote(
         RemoteError: the endpoint failed.
     """
     if params and graph is None:
-        graph = load_graph()
+        graph = load_graph()  # the labels of the table output come from it too
     prepared = prepare_query(name_or_text, graph, **params)
     text = bindings_as_values(prepared.text, prepared.bindings)
     return run_remote(text, endpoint, timeout=timeout, label_graph=graph)
@@ -262,7 +265,7 @@ __all__ = [
     "store_normal",
     "fetch",
     "ping",
-    "query_form",
+    "query_endpoint",
     "result_rows",
     "run_remote",
     "run_stored_remote",

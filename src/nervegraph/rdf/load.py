@@ -13,9 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import rdflib
-from rdflib.plugins.parsers.notation3 import BadSyntax
-
 from nervegraph import resources
 from nervegraph.errors import InputError, NervegraphError
 from nervegraph.rdf import engines as engine_module
@@ -25,6 +22,11 @@ from nervegraph.vocab import bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
+    import rdflib
+    from rdflib.plugins.parsers.notation3 import BadSyntax
+
+# rdflib is imported where a function needs it: loading into Oxigraph
+# (:func:`load_store`, the everyday path of ``nervegraph query``) does without it.
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ _RDFLIB_RETRY_BYTES = 1_000_000
 
 def new_graph() -> rdflib.Graph:
     """Return an empty graph with exactly the prefixes of ``prefixes.py`` bound."""
+    import rdflib
+
     graph = rdflib.Graph(bind_namespaces="none")
     bind_prefixes(graph)
     return graph
@@ -123,21 +127,7 @@ def load_graph(
         InputError: a file is missing, empty (no triples) or malformed; ``line`` and
             ``column`` are 1-based when the parser reports a position.
     """
-    if paths is None:
-        files = resources.default_graph_files()
-        if not files:
-            raise InputError(
-                resources.bundled_dir("data"), "no bundled ontology or data files found"
-            )
-    else:
-        files = expand_paths(paths)
-        if include_ontology:
-            shapes = set(resources.shape_files())
-            ontology = [p for p in resources.ontology_files() if p not in shapes]
-            chosen = {p.resolve() for p in files}
-            files = [p for p in ontology if p.resolve() not in chosen] + files
-        if not files:
-            raise InputError(Path("."), "no input files given")
+    files = graph_files(paths, include_ontology=include_ontology)
     if engine_module.check_query_engine(engine) == "oxigraph":
         return _load_oxigraph(files)
     union = new_graph()
@@ -146,6 +136,32 @@ def load_graph(
         union += part
     log.info("loaded %d triples from %d files", len(union), len(files))
     return union
+
+
+def graph_files(
+    paths: Iterable[str | Path] | None = None, *, include_ontology: bool = True
+) -> list[Path]:
+    """Return the files :func:`load_graph` reads for ``paths`` (see there), in order.
+
+    Raises:
+        InputError: no files, or a path that does not exist.
+    """
+    if paths is None:
+        files = resources.default_graph_files()
+        if not files:
+            raise InputError(
+                resources.bundled_dir("data"), "no bundled ontology or data files found"
+            )
+        return files
+    files = expand_paths(paths)
+    if include_ontology:
+        shapes = set(resources.shape_files())
+        ontology = [p for p in resources.ontology_files() if p not in shapes]
+        chosen = {p.resolve() for p in files}
+        files = [p for p in ontology if p.resolve() not in chosen] + files
+    if not files:
+        raise InputError(Path("."), "no input files given")
+    return files
 
 
 def load_store(files: list[Path]) -> pyoxigraph.Store:
@@ -213,6 +229,9 @@ def parse_file(path: str | Path) -> rdflib.Graph:
     Raises:
         InputError: the file is missing, unreadable, not UTF-8, empty or malformed.
     """
+    import rdflib
+    from rdflib.plugins.parsers.notation3 import BadSyntax
+
     path = Path(path)
     fmt = format_for(path)
     raw = _read(path)
@@ -361,6 +380,8 @@ def _parser_error(path: Path, fmt: str, raw: bytes, exc: Exception) -> InputErro
 
 
 def _first_bad_line(raw: bytes, fmt: str) -> int | None:
+    import rdflib
+
     for number, line in enumerate(raw.splitlines(), start=1):
         try:
             rdflib.Dataset().parse(data=line + b"\n", format=fmt)

@@ -113,26 +113,27 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 def _enter() -> None:
     """Install the audit hook once, and switch rdflib's graph loading off while guarded."""
     global _hook_installed, _active, _saved_load_graphs
-    import rdflib.plugins.sparql
-
+    # Only an rdflib that is already loaded can evaluate SPARQL in the block (its graph
+    # exists before the guard starts); importing it here would cost the Oxigraph path.
+    sparql = sys.modules.get("rdflib.plugins.sparql")
     with _hook_lock:
         if not _hook_installed:
             sys.addaudithook(_audit)
             _hook_installed = True
-        if _active == 0:
-            _saved_load_graphs = rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS
-            rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+        if _active == 0 and sparql is not None:
+            _saved_load_graphs = sparql.SPARQL_LOAD_GRAPHS
+            sparql.SPARQL_LOAD_GRAPHS = False
         _active += 1
 
 
 def _leave() -> None:
-    global _active
-    import rdflib.plugins.sparql
-
+    global _active, _saved_load_graphs
+    sparql = sys.modules.get("rdflib.plugins.sparql")
     with _hook_lock:
         _active -= 1
-        if _active == 0 and _saved_load_graphs is not None:
-            rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = _saved_load_graphs
+        if _active == 0 and _saved_load_graphs is not None and sparql is not None:
+            sparql.SPARQL_LOAD_GRAPHS = _saved_load_graphs
+            _saved_load_graphs = None
 
 
 @contextlib.contextmanager
