@@ -152,8 +152,23 @@ def handle_errors(func: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "--version", package_name="nervegraph", prog_name="nervegraph")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def main(verbose: int) -> None:
-    """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL."""
+@click.option(
+    "--project",
+    "project_dir",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Work on this project (a directory with nervegraph.toml or a pyproject.toml with "
+    "[tool.nervegraph]). Default: $NERVEGRAPH_PROJECT, else the project the current "
+    "directory is in, else the bundled graph.",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: int, project_dir: Path | None) -> None:
+    """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL.
+
+    Every command works on the project it is run in (see --project): its ontology,
+    data/, queries/ and sources/, with the bundled vocabulary, shapes and queries where
+    the project has none; outside any project, on the bundled graph.
+    """
     import logging  # here: `nervegraph --help` does not need it (7 ms)
 
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -163,6 +178,24 @@ def main(verbose: int) -> None:
     logging.getLogger("rdflib.term").addFilter(
         lambda record: "does not look like a valid URI" not in record.getMessage()
     )
+    from nervegraph import resources
+
+    # The project is chosen once, here, and pinned for this command run only
+    # (resources.using_project: a context variable plus $NERVEGRAPH_PROJECT, both
+    # restored when the command's context closes); nothing is set at import.
+    try:
+        project = (
+            resources.project_at(project_dir)
+            if project_dir is not None
+            else resources.current_project()
+        )
+    except NervegraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    ctx.with_resource(resources.using_project(project))
+    log = logging.getLogger("nervegraph")
+    if log.isEnabledFor(logging.INFO):
+        log.info(resources.describe(project))
 
 
 @main.command()
@@ -594,11 +627,13 @@ def check_sources_command(
     coverage below --min-coverage, or a quoted hedge word the statement does not carry;
     exit 2 on bad input or when no article's text is found.
     """
-    from nervegraph.resources import data_files
+    from nervegraph import resources
     from nervegraph.sources import check_sources
 
     result = check_sources(
-        list(paths) or data_files(), source_dirs=source_dirs, min_coverage=min_coverage
+        list(paths) or resources.data_files(),
+        source_dirs=(*source_dirs, *resources.source_dirs()),  # then the project's sources/
+        min_coverage=min_coverage,
     )
     click.echo(result.render(fmt), nl=False)
     if not result.ok:
