@@ -640,5 +640,40 @@ def check_sources_command(
         sys.exit(EXIT_FAILED)
 
 
+# ---------------------------------------------------------------- new source
+
+
+@main.command("new-source")
+@click.argument("text_file", type=click.Path(path_type=Path))
+@click.option("--slug", help="ngsrc:SLUG and data/SLUG.ttl; default: from the file name.")
+@click.option("--title", help="dcterms:title; default: the text's first line.")
+@click.option(
+    "--language", default="en", show_default=True, help="dcterms:language and the title's tag."
+)
+@handle_errors
+def new_source_command(
+    text_file: Path, slug: str | None, title: str | None, language: str
+) -> None:
+    """Scaffold a new source article from its plain-text file into the project.
+
+    Writes data/SLUG.ttl (the ng:SourceArticle with the text's SHA-256 and one
+    ng:Section per heading, canonical Turtle that validates) and copies TEXT_FILE into
+    the project's sources/. A heading is a line standing alone as a paragraph that does
+    not end with . , ; or : (a question only in Title Case); the first line is the
+    title. Exit 2 when data/SLUG.ttl exists (never overwritten) or outside a project.
+    """
+    from nervegraph.scaffold import new_source
+
+    report = new_source(text_file, slug=slug, title=title, language=language)
+    click.echo(f"wrote {report.data_file}: {len(report.sections)} sections of <{report.article}>")
+    where = "copied to" if report.copied else "already in"
+    click.echo(f"text {where} {report.text_file} (sha256 {report.sha256})")
+    for iri, heading in report.sections:
+        click.echo(f"  {iri.rsplit('/', 1)[-1]}  {heading}")
+    click.echo(
+        "next: add statements whose evidence names these sections (ng:section), then "
+        "nervegraph lint && nervegraph validate && nervegraph check-sources"
+    )
+
 if __name__ == "__main__":  # pragma: no cover
     main()
