@@ -153,6 +153,10 @@ def _read_toml(path: Path) -> tuple[dict[str, object], str]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+        if message.endswith("(at end of document)"):
+            what = message.removesuffix("(at end of document)").strip()
+            last = max(1, len(text.splitlines()))
+            raise InputError(path, f"invalid TOML: {what} at the end of the file", line=last)
         if where:
             raise InputError(
                 path,
