@@ -118,7 +118,7 @@ def test_project_option_must_name_a_project(tmp_path: Path) -> None:
     ("config", "line", "message"),
     [
         ('data = "data"\ndata = "x"\n', "2:11", "invalid TOML: Cannot overwrite a value"),
-        ('ontology = [1\n', "1", "invalid TOML: Unclosed array"),
+        ("ontology = [1\n", "1", "invalid TOML: Unclosed array"),
         ('data = "data"\nontology = 3\n', "2", "'ontology' must be a non-empty path"),
         ('\n\ninclude_bundled_ontology = "yes"\n', "3", "must be true or false"),
         ('queries = "q"\ndta = "d"\n', "2", "unknown key 'dta'"),

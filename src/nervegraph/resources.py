@@ -156,7 +156,9 @@ def _read_toml(path: Path) -> tuple[dict[str, object], str]:
         if message.endswith("(at end of document)"):
             what = message.removesuffix("(at end of document)").strip()
             last = max(1, len(text.splitlines()))
-            raise InputError(path, f"invalid TOML: {what} at the end of the file", line=last)
+            raise InputError(
+                path, f"invalid TOML: {what} at the end of the file", line=last
+            ) from None
         if where:
             raise InputError(
                 path,
