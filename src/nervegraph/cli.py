@@ -651,9 +651,7 @@ def check_sources_command(
     "--language", default="en", show_default=True, help="dcterms:language and the title's tag."
 )
 @handle_errors
-def new_source_command(
-    text_file: Path, slug: str | None, title: str | None, language: str
-) -> None:
+def new_source_command(text_file: Path, slug: str | None, title: str | None, language: str) -> None:
     """Scaffold a new source article from its plain-text file into the project.
 
     Writes data/SLUG.ttl (the ng:SourceArticle with the text's SHA-256 and one
@@ -674,6 +672,7 @@ def new_source_command(
         "next: add statements whose evidence names these sections (ng:section), then "
         "nervegraph lint && nervegraph validate && nervegraph check-sources"
     )
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
