@@ -30,13 +30,15 @@ def source_path() -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_store_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hide ``nervegraph load``'s environment defaults from every test.
+    """Hide ``nervegraph load``'s environment defaults and ``$NERVEGRAPH_PROJECT``.
 
     ``NERVEGRAPH_STORE_URL``/``_USER``/``_PASSWORD`` set in the shell would send the
     Oxigraph tests' loads elsewhere; a test that wants them sets them itself.
     """
     for name in ("NERVEGRAPH_STORE_URL", "NERVEGRAPH_STORE_USER", "NERVEGRAPH_STORE_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
+    # A project named in the shell would replace this checkout's graph in every test.
+    monkeypatch.delenv("NERVEGRAPH_PROJECT", raising=False)
 
 
 @pytest.fixture(scope="session")

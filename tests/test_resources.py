@@ -53,23 +53,44 @@ def test_data_files_are_found_recursively(monkeypatch: pytest.MonkeyPatch, tmp_p
     for rel in ("b.ttl", "nested/a.ttl", "notes.md"):
         (tmp_path / "data" / rel).write_text("")
     monkeypatch.setattr(resources, "bundled_dir", lambda name: tmp_path / name)
-    assert resources.data_files() == [tmp_path / "data" / "b.ttl", tmp_path / "data/nested/a.ttl"]
-    assert resources.ontology_files() == []
-    assert resources.shape_files() == []
+    # project=None: the bundled files, whatever project the tests run in
+    assert resources.data_files(None) == [
+        tmp_path / "data" / "b.ttl",
+        tmp_path / "data/nested/a.ttl",
+    ]
+    assert resources.ontology_files(None) == []
+    assert resources.shape_files(None) == []
 
 
-def test_lint_targets_prefer_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_lint_targets_are_the_projects_own_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # `nervegraph lint --fix` must rewrite the files a developer edits, not installed copies.
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "nervegraph"\n')
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.nervegraph]\n')
     (tmp_path / "ontology").mkdir()
     (tmp_path / "data" / "x").mkdir(parents=True)
     for rel in ("ontology/a.ttl", "data/x/b.ttl", "data/c.txt"):
         (tmp_path / rel).write_text("")
+    monkeypatch.delenv(resources.PROJECT_ENV, raising=False)
     monkeypatch.chdir(tmp_path / "data")
-    assert resources.checkout_root() == tmp_path
-    assert resources.lint_targets() == [tmp_path / "ontology/a.ttl", tmp_path / "data/x/b.ttl"]
+    project = resources.find_project()
+    assert project is not None and project.root == tmp_path.resolve()
+    assert resources.lint_targets() == [
+        tmp_path.resolve() / "ontology/a.ttl",
+        tmp_path.resolve() / "data/x/b.ttl",
+    ]
 
 
-def test_other_projects_are_not_a_checkout(tmp_path: Path) -> None:
+def test_this_checkout_is_a_project(repo_root: Path) -> None:
+    project = resources.find_project(repo_root / "src" / "nervegraph")
+    assert project is not None
+    assert project.root == repo_root.resolve()
+    assert project.config.name == "pyproject.toml"
+    assert (project.ontology, project.data, project.queries) == tuple(
+        repo_root.resolve() / name for name in ("ontology", "data", "queries")
+    )
+
+
+def test_other_pyprojects_are_not_projects(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n')
-    assert resources.checkout_root(tmp_path) is None
+    assert resources.find_project(tmp_path) is None

@@ -152,8 +152,23 @@ def handle_errors(func: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "--version", package_name="nervegraph", prog_name="nervegraph")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def main(verbose: int) -> None:
-    """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL."""
+@click.option(
+    "--project",
+    "project_dir",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Work on this project (a directory with nervegraph.toml or a pyproject.toml with "
+    "[tool.nervegraph]). Default: $NERVEGRAPH_PROJECT, else the project the current "
+    "directory is in, else the bundled graph.",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: int, project_dir: Path | None) -> None:
+    """Nervegraph: a medical article as an RDF knowledge graph, checked by SHACL.
+
+    Every command works on the project it is run in (see --project): its ontology,
+    data/, queries/ and sources/, with the bundled vocabulary, shapes and queries where
+    the project has none; outside any project, on the bundled graph.
+    """
     import logging  # here: `nervegraph --help` does not need it (7 ms)
 
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -163,6 +178,24 @@ def main(verbose: int) -> None:
     logging.getLogger("rdflib.term").addFilter(
         lambda record: "does not look like a valid URI" not in record.getMessage()
     )
+    from nervegraph import resources
+
+    # The project is chosen once, here, and pinned for this command run only
+    # (resources.using_project: a context variable plus $NERVEGRAPH_PROJECT, both
+    # restored when the command's context closes); nothing is set at import.
+    try:
+        project = (
+            resources.project_at(project_dir)
+            if project_dir is not None
+            else resources.current_project()
+        )
+    except NervegraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    ctx.with_resource(resources.using_project(project))
+    log = logging.getLogger("nervegraph")
+    if log.isEnabledFor(logging.INFO):
+        log.info(resources.describe(project))
 
 
 @main.command()
@@ -619,15 +652,51 @@ def check_sources_command(
     coverage below --min-coverage, or a quoted hedge word the statement does not carry;
     exit 2 on bad input or when no article's text is found.
     """
-    from nervegraph.resources import data_files
+    from nervegraph import resources
     from nervegraph.sources import check_sources
 
     result = check_sources(
-        list(paths) or data_files(), source_dirs=source_dirs, min_coverage=min_coverage
+        list(paths) or resources.data_files(),
+        source_dirs=(*source_dirs, *resources.source_dirs()),  # then the project's sources/
+        min_coverage=min_coverage,
     )
     click.echo(result.render(fmt), nl=False)
     if not result.ok:
         sys.exit(EXIT_FAILED)
+
+
+# ---------------------------------------------------------------- new source
+
+
+@main.command("new-source")
+@click.argument("text_file", type=click.Path(path_type=Path))
+@click.option("--slug", help="ngsrc:SLUG and data/SLUG.ttl; default: from the file name.")
+@click.option("--title", help="dcterms:title; default: the text's first line.")
+@click.option(
+    "--language", default="en", show_default=True, help="dcterms:language and the title's tag."
+)
+@handle_errors
+def new_source_command(text_file: Path, slug: str | None, title: str | None, language: str) -> None:
+    """Scaffold a new source article from its plain-text file into the project.
+
+    Writes data/SLUG.ttl (the ng:SourceArticle with the text's SHA-256 and one
+    ng:Section per heading, canonical Turtle that validates) and copies TEXT_FILE into
+    the project's sources/. A heading is a line standing alone as a paragraph that does
+    not end with . , ; or : (a question only in Title Case); the first line is the
+    title. Exit 2 when data/SLUG.ttl exists (never overwritten) or outside a project.
+    """
+    from nervegraph.scaffold import new_source
+
+    report = new_source(text_file, slug=slug, title=title, language=language)
+    click.echo(f"wrote {report.data_file}: {len(report.sections)} sections of <{report.article}>")
+    where = "copied to" if report.copied else "already in"
+    click.echo(f"text {where} {report.text_file} (sha256 {report.sha256})")
+    for iri, heading in report.sections:
+        click.echo(f"  {iri.rsplit('/', 1)[-1]}  {heading}")
+    click.echo(
+        "next: add statements whose evidence names these sections (ng:section), then "
+        "nervegraph lint && nervegraph validate && nervegraph check-sources"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -105,13 +105,16 @@ _MANUAL = "semapv:ManualMappingCuration"
 
 
 def sssom_path() -> Path:
-    """Return the path of the bundled SSSOM table ``data/mappings/nervegraph.sssom.tsv``."""
-    return resources.bundled_dir("data") / "mappings" / _SSSOM_NAME
+    """Return the path of the SSSOM table ``data/mappings/nervegraph.sssom.tsv``.
+
+    ``data/`` is the current project's (the bundled one outside any project).
+    """
+    return resources.data_dir() / "mappings" / _SSSOM_NAME
 
 
 def mappings_turtle_path() -> Path:
     """Return the path of the generated ``data/mappings/nervegraph-mappings.ttl``."""
-    return resources.bundled_dir("data") / "mappings" / _TURTLE_NAME
+    return resources.data_dir() / "mappings" / _TURTLE_NAME
 
 
 @dataclass(frozen=True)

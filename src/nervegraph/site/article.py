@@ -23,12 +23,16 @@ def normalise(text: str) -> str:
 
 
 def default_source_dirs() -> list[Path]:
-    """Directories searched for ``<ng:sourceFile>``: ``$NERVEGRAPH_SOURCE``'s, ../shared/source.
+    """Directories searched for ``<ng:sourceFile>``: the project's sources, ../shared/source.
 
-    ``../shared/source`` is taken relative to the checkout the package runs from (an
-    editable install) and to the checkout the current directory is in.
+    First the current project's sources directory (:func:`nervegraph.resources.source_dirs`),
+    then ``$NERVEGRAPH_SOURCE``'s directory, then ``../shared/source`` relative to the
+    checkout the package runs from (an editable install) and to the checkout the
+    current directory is in.
     """
-    dirs: list[Path] = []
+    from nervegraph.resources import source_dirs
+
+    dirs: list[Path] = list(source_dirs())
     override = os.environ.get("NERVEGRAPH_SOURCE")
     if override:
         dirs.append(Path(override).parent)

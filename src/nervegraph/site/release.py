@@ -62,6 +62,12 @@ class ReleaseReport:
 
 
 def _checkout_root() -> Path | None:
+    """The directory whose LICENSE, CITATION.cff, ... go in: the project's, else the checkout's."""
+    from nervegraph.resources import current_project
+
+    project = current_project()
+    if project is not None:
+        return project.root
     root = Path(__file__).resolve().parents[3]
     return root if (root / "pyproject.toml").is_file() else None
 
