@@ -65,25 +65,40 @@ def bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, iri, override=True, replace=True)
 
 
+def preferred_label(graph: Graph, term: Node | None, lang: str = "en") -> str | None:
+    """Return the label ``term`` carries, or ``None`` when it has none.
+
+    The one place that chooses among labels: ``skos:prefLabel`` before ``rdfs:label``;
+    among literals of one property, ``lang`` first, then no language tag, then other
+    tags alphabetically, then the text. :func:`label` adds the fallbacks for display.
+    """
+    from rdflib import Literal  # here: vocab is imported without rdflib
+    from rdflib.namespace import RDFS, SKOS
+
+    if term is None or isinstance(term, Literal):
+        return None
+    for prop in (SKOS.prefLabel, RDFS.label):
+        values = [v for v in graph.objects(term, prop) if isinstance(v, Literal)]
+        if values:
+            values.sort(key=lambda v: (v.language != lang, v.language or "", str(v)))
+            return str(values[0])
+    return None
+
+
 def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
     """Return the text a person should see for ``term``.
 
-    An IRI shows its ``skos:prefLabel`` (else ``rdfs:label``), preferring ``lang``; an
-    IRI without a label shows as a CURIE; a literal shows its lexical form; ``None``
-    (an unbound variable) shows as the empty string.
+    An IRI shows its ``skos:prefLabel`` (else ``rdfs:label``), preferring ``lang``
+    (:func:`preferred_label`); an IRI without a label shows as a CURIE; a literal shows
+    its lexical form; ``None`` (an unbound variable) shows as the empty string.
     """
     from rdflib import Literal, URIRef  # here: vocab is imported without rdflib
-    from rdflib.namespace import RDFS, SKOS
 
     if term is None:
         return ""
     if isinstance(term, Literal):
         return str(term)
     if isinstance(term, URIRef):
-        for prop in (SKOS.prefLabel, RDFS.label):
-            values = [v for v in graph.objects(term, prop) if isinstance(v, Literal)]
-            if values:
-                values.sort(key=lambda v: (v.language != lang, v.language or "", str(v)))
-                return str(values[0])
-        return curie(str(term))
+        found = preferred_label(graph, term, lang)
+        return found if found is not None else curie(str(term))
     return term.n3()

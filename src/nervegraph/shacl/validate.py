@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rdflib
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
+from rdflib import RDF, SH, BNode, URIRef
 from rdflib.term import Node
 
 from nervegraph import resources
@@ -38,7 +38,7 @@ from nervegraph.rdf import offline as _offline
 from nervegraph.rdf.engines import check_validation_engine, triple_count
 from nervegraph.rdf.load import load_graph, new_graph, parse_file
 from nervegraph.shacl.turbo import pyshacl_all
-from nervegraph.vocab import bind_prefixes
+from nervegraph.vocab import bind_prefixes, preferred_label
 
 log = logging.getLogger(__name__)
 
@@ -315,19 +315,6 @@ def _path_text(graph: rdflib.Graph, path: Node | None) -> str | None:
     return _term_text(path)
 
 
-def _label(data: rdflib.Graph, node: Node) -> str | None:
-    for predicate in (SKOS.prefLabel, RDFS.label):
-        labels = sorted(data.objects(node, predicate), key=_label_rank)
-        if labels:
-            return str(labels[0])
-    return None
-
-
-def _label_rank(term: Node) -> tuple[int, str]:
-    language = term.language if isinstance(term, Literal) else None
-    return (0 if language == "en" else 1 if language is None else 2, str(term))
-
-
 def _local_name(term: Node | None) -> str:
     text = str(term) if term is not None else ""
     return text.rsplit("#", 1)[-1]
@@ -338,7 +325,7 @@ def _violation(report: rdflib.Graph, result: Node, data: rdflib.Graph) -> Violat
     messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
     return Violation(
         focus_node=_term_text(focus) or "",
-        focus_label=_label(data, focus) if focus is not None else None,
+        focus_label=preferred_label(data, focus),
         result_path=_path_text(report, report.value(result, SH.resultPath)),
         value=_term_text(report.value(result, SH.value)),
         message="; ".join(messages),
