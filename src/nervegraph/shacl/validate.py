@@ -96,7 +96,8 @@ def load_shapes(shapes: GraphInput = None) -> rdflib.Graph:
     """Return the shapes graph: ``shapes`` itself, the files it names, or the bundled one.
 
     Raises:
-        InputError: no shapes file is bundled, or a shapes file is missing/malformed.
+        InputError: no shapes file is bundled, a shapes file is missing/malformed, or
+            the files hold no shape at all (a data file given as ``--shapes``).
     """
     if isinstance(shapes, rdflib.Graph):
         return shapes
@@ -107,15 +108,44 @@ def load_shapes(shapes: GraphInput = None) -> rdflib.Graph:
     graph = new_graph()
     for path in files:
         graph += parse_file(path)
+    if count_shapes(graph) == 0:
+        others = ", ".join(str(p) for p in files[1:])
+        where = (
+            f"the {len(graph)} triples of it and {others}"
+            if others
+            else f"its {len(graph)} triples"
+        )
+        raise InputError(
+            files[0],
+            f"no SHACL shapes found (no sh:NodeShape, sh:PropertyShape, target or sh:path "
+            f"in {where}: is it a data file?)",
+        )
     return graph
 
 
+#: predicates whose subject is a shape (SHACL 1.0 section 2.1: targets, sh:path)
+_SHAPE_SUBJECT_PREDICATES = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.path,
+)
+
+
 def count_shapes(shapes_graph: rdflib.Graph) -> int:
-    """Return how many node and property shapes ``shapes_graph`` declares or uses."""
+    """Return how many node and property shapes ``shapes_graph`` declares or uses.
+
+    A shape is an instance of ``sh:NodeShape``/``sh:PropertyShape``, a value of
+    ``sh:property`` or ``sh:node``, or the subject of a target or of ``sh:path``.
+    """
     found: set[Node] = set()
     for cls in (SH.NodeShape, SH.PropertyShape):
         found.update(shapes_graph.subjects(RDF.type, cls))
-    found.update(shapes_graph.objects(None, SH.property))
+    for predicate in (SH.property, SH.node):
+        found.update(shapes_graph.objects(None, predicate))
+    for predicate in _SHAPE_SUBJECT_PREDICATES:
+        found.update(shapes_graph.subjects(predicate, None))
     return len(found)
 
 
@@ -148,9 +178,11 @@ def validate_graph(
         constraint component, shape, value and message.
 
     Raises:
-        InputError: a data or shapes file is missing, empty or malformed.
+        InputError: a data or shapes file is missing, empty or malformed, or the
+            shapes files declare no shape.
         NervegraphError: pySHACL refused the shapes (e.g. an invalid SPARQL constraint),
-            a shape is unsafe (catastrophic ``sh:pattern``, SPARQL reading remote data).
+            a shapes graph holds no shape, a shape is unsafe (catastrophic
+            ``sh:pattern``, SPARQL reading remote data).
         DeadlineExceeded: validation took longer than ``timeout``.
     """
     engine = check_validation_engine(engine)
@@ -159,6 +191,11 @@ def validate_graph(
     else:
         data_graph = load_graph(data, engine="oxigraph" if engine == "turbo" else "rdflib")
     shapes_graph = load_shapes(shapes)
+    shape_count = count_shapes(shapes_graph)
+    if shape_count == 0:  # files were checked by load_shapes; this is a Graph argument
+        raise NervegraphError(
+            "no SHACL shapes found in the shapes graph: validating against it checks nothing"
+        )
     check_shapes_safe(shapes_graph)
     triples = triple_count(data_graph)
     log.info("validating %d triples with %s", triples, engine)
@@ -192,7 +229,7 @@ def validate_graph(
         report_graph=report_graph,
         report_text=str(report_text),
         triples_checked=triples,
-        shape_count=count_shapes(shapes_graph),
+        shape_count=shape_count,
         shapes_graph=shapes_graph,
     )
 
