@@ -81,7 +81,9 @@ def test_json_report_parses() -> None:
         "severity",
         "constraint_component",
         "shape",
+        "rule",
     }
+    assert report["violations"][0]["rule"] == "<http://example.org/ThingShape-prefLabel>"
 
 
 def test_json_report_when_conforming() -> None:
