@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import rdflib
 from rdflib import RDF, SH, BNode, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from nervegraph.vocab import curie
@@ -82,7 +83,7 @@ def path_text(
     if isinstance(path, URIRef):
         return render(path)
     if (path, RDF.first, None) in graph:
-        return "/".join(path_text(graph, i, render) or "?" for i in rdflib.Collection(graph, path))
+        return "/".join(path_text(graph, i, render) or "?" for i in Collection(graph, path))
     for predicate, template in (
         (SH.inversePath, "^{}"),
         (SH.zeroOrMorePath, "{}*"),
@@ -94,7 +95,7 @@ def path_text(
             return template.format(path_text(graph, inner, render))
     alternatives = graph.value(path, SH.alternativePath)
     if alternatives is not None:
-        items = rdflib.Collection(graph, alternatives)
+        items = Collection(graph, alternatives)
         return "(" + "|".join(path_text(graph, i, render) or "?" for i in items) + ")"
     return f"_:{path}"
 
@@ -323,7 +324,7 @@ class RuleBook:
         if name in ("In", "LanguageIn"):
             predicate = SH["in"] if name == "In" else SH.languageIn
             head = param(predicate)
-            items = list(rdflib.Collection(shapes, head)) if head is not None else []
+            items = list(Collection(shapes, head)) if head is not None else []
             listed = ", ".join(show(i) if name == "In" else str(i) for i in items)
             what = "one of" if name == "In" else "a language tag of"
             observed = "is not" if name == "In" else "does not have"
@@ -342,7 +343,7 @@ class RuleBook:
             if name == "Not":
                 shown = self.shape_name(argument)
                 return f"{subject} conforms to {shown}", f"must not conform to {shown}"
-            members = list(rdflib.Collection(shapes, argument)) if argument is not None else []
+            members = list(Collection(shapes, argument)) if argument is not None else []
             shown = ", ".join(self.shape_name(m) for m in members)
             how = {"And": "all of", "Or": "at least one of", "Xone": "exactly one of"}[name]
             return f"{subject} does not conform to {how} {shown}", f"must conform to {how} {shown}"
