@@ -270,3 +270,15 @@ def test_pre_commit_hooks_parse_and_run_real_commands() -> None:
         assert code in (cli.EXIT_OK, cli.EXIT_FAILED), err  # ran; not a usage error
     assert re.search(by_id["nervegraph-validate"]["files"], "graph.jsonld")
     assert not re.search(by_id["nervegraph-lint"]["files"], "graph.nt")
+
+
+def test_trig_lines_come_from_offsets(tmp_path: Path) -> None:
+    # rdflib's own line counter counts some newlines twice inside a TriG graph block.
+    path = tmp_path / "g.trig"
+    path.write_text(
+        "PREFIX ex: <http://example.org/>\n\nex:g {\n  ex:a ex:p ex:b .\n\n  ex:b\n"
+        "    ex:p '''two\nlines''' , ex:c .\n}\n",
+        encoding="utf-8",
+    )
+    found = locate([path], [f"http://example.org/{n}" for n in "abc"])
+    assert {iri[-1]: where.line for iri, where in found.items()} == {"a": 4, "b": 6, "c": 8}

@@ -6,10 +6,10 @@ CURIE, as ``<...>`` or relative to ``@base``, or mentioned inside a string or a 
 is handled as the grammar says:
 
 * **Turtle, TriG**: rdflib's own Turtle/TriG parser (``SinkParser``, the one
-  ``load_graph(engine="rdflib")`` uses). It counts lines itself for its error messages;
-  a subclass notes that count where each statement starts, i.e. at its subject's first
-  token, and each triple the statement yields carries it. (pyoxigraph, the default
-  loader, reports no positions for the triples it yields.)
+  ``load_graph(engine="rdflib")`` uses), subclassed to note the character offset where
+  each statement starts, i.e. its subject's first token; each triple the statement
+  yields carries that line. (pyoxigraph, the default loader, reports no positions for
+  the triples it yields.)
 * **N-Triples, N-Quads**: one triple per line by the grammar; each line is parsed
   on its own with pyoxigraph.
 * **JSON-LD, RDF/XML**: their parsers give no positions; the file is found (by
@@ -22,6 +22,7 @@ an object. Blank nodes get no position: their ids differ between two parses.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,20 +105,33 @@ def locate(files: Iterable[Path], nodes: Iterable[str]) -> dict[str, Position]:
 
 
 def _n3_positions(path: Path, fmt: str, found: FilePositions) -> None:
+    import bisect
+    import re
+
     import rdflib
     from rdflib.plugins.parsers.notation3 import RDFSink, SinkParser
     from rdflib.plugins.parsers.trig import TrigSinkParser
 
+    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_left(newlines, offset) + 1  # newlines before offset, plus 1
+
     base_class: Any = TrigSinkParser if fmt == "trig" else SinkParser
 
     class PositionedParser(base_class):  # type: ignore[misc,valid-type]
-        """rdflib's parser, noting the line each statement (its subject) starts on."""
+        """rdflib's parser, noting the line each statement (its subject) starts on.
+
+        Lines come from character offsets, not from the parser's own ``lines`` counter,
+        which counts some newlines twice inside TriG graphs.
+        """
 
         subject_line: int | None = None
 
         def statement(self, argstr: str, i: int) -> int:
             outer = self.subject_line
-            self.subject_line = self.lines + 1  # `lines` counts the newlines before i
+            self.subject_line = line_of(i)  # i: the subject's first character
             try:
                 return super().statement(argstr, i)
             finally:
@@ -125,14 +139,17 @@ def _n3_positions(path: Path, fmt: str, found: FilePositions) -> None:
 
         def makeStatement(self, quadruple: Any) -> None:  # noqa: N802 - rdflib's name
             _, _, subject, obj = quadruple
-            found.note(subject, obj, self.subject_line, self.lines + 1)
+            # startOfLine: where the line holding the token just parsed (the object) starts
+            found.note(subject, obj, self.subject_line, line_of(self.startOfLine))
             super().makeStatement(quadruple)
 
     graph: rdflib.Graph = rdflib.Dataset() if fmt == "trig" else rdflib.Graph()
-    sink = RDFSink(graph)
-    base = path.resolve().as_uri()
-    parser = PositionedParser(sink, baseURI=base, turtle=True)
-    parser.loadBuf(path.read_bytes())
+    parser = PositionedParser(RDFSink(graph), baseURI=path.resolve().as_uri(), turtle=True)
+    with warnings.catch_warnings():  # rdflib's TriG parser uses Dataset.identifier
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parser.startDoc()
+        parser.feed(text)
+        parser.endDoc()
 
 
 def _line_positions(path: Path, fmt: str, found: FilePositions) -> None:
