@@ -81,7 +81,9 @@ def test_json_report_parses() -> None:
         "severity",
         "constraint_component",
         "shape",
+        "rule",
     }
+    assert report["violations"][0]["rule"] == "<http://example.org/ThingShape-prefLabel>"
 
 
 def test_json_report_when_conforming() -> None:
@@ -176,3 +178,25 @@ def test_installed_entry_point(
     assert proc.returncode == expected, proc.stdout + proc.stderr
     assert needle in getattr(proc, stream)
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_data_file_as_shapes_is_an_error_not_a_pass() -> None:
+    # A shapes graph with no shape checks nothing: it used to print "conforms" and exit 0.
+    code, out, err = run(
+        "validate", "--no-ontology", "--shapes", CLI_DATA / "valid.ttl", CLI_DATA / "valid.ttl"
+    )
+    assert code == cli.EXIT_ERROR
+    assert out == ""
+    assert err == (
+        f"error: {CLI_DATA / 'valid.ttl'}: no SHACL shapes found (no sh:NodeShape, "
+        "sh:PropertyShape, target or sh:path in its 3 triples: is it a data file?)\n"
+    )
+
+
+def test_zero_shapes_in_a_shapes_graph_is_an_error() -> None:
+    from nervegraph import NervegraphError, validate_graph
+    from nervegraph.rdf.load import parse_file
+
+    data = parse_file(CLI_DATA / "valid.ttl")
+    with pytest.raises(NervegraphError, match="no SHACL shapes found in the shapes graph"):
+        validate_graph(data, shapes=data)

@@ -73,8 +73,11 @@ def test_invalid_fixture_reports_focus_and_component(fixture: Path) -> None:
     assert hits, f"expected ({focus}, {component}); got {reported}"
     if "message" in expected:
         assert any(expected["message"] in v.message for v in hits), [v.message for v in hits]
-    # Every result names a person-readable message, never pySHACL's default wording alone.
+    # Every result names a person-readable message, never pySHACL's default wording alone,
+    # and a rule a person can find in shapes.ttl (no blank-node ids).
     assert all(v.message for v in result.violations)
+    assert not [v.message for v in result.violations if "violated at" in v.message]
+    assert all(v.rule.startswith("ngsh:") and "_:" not in v.rule for v in result.violations)
 
 
 def test_a_blank_node_entity_is_reported_with_its_own_message() -> None:

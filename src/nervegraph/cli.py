@@ -41,7 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: ``validate --format`` (``nervegraph.shacl.validate.REPORT_FORMATS``, kept here so that
 #: ``--help`` does not import rdflib; tests/test_startup.py checks they agree)
-REPORT_FORMATS = ("text", "json", "turtle")
+REPORT_FORMATS = ("text", "json", "turtle", "github", "junit")
 
 
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:

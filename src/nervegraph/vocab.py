@@ -69,30 +69,46 @@ def bind_prefixes(graph: Graph) -> None:
 LABEL_PROPERTIES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label")
 
 
-def choose_label(iri: str, values: list[tuple[str, str, str]], lang: str = "en") -> str:
-    """Return the label a person should see for ``iri``: the one rule for every display.
+def pick_label(values: list[tuple[str, str, str]], lang: str = "en") -> str | None:
+    """Return the label to show among ``(property IRI, text, language)``, or ``None``.
 
-    Args:
-        iri: the IRI.
-        values: ``(property IRI, text, language)`` of its literal labels.
-        lang: the preferred language.
-
-    Returns:
-        The ``skos:prefLabel`` (else ``rdfs:label``) in ``lang`` if there is one (else
-        the first by language and text); the CURIE of ``iri`` when it has no label.
+    The one rule that chooses among labels: ``skos:prefLabel`` before ``rdfs:label``;
+    among the literals of one property, ``lang`` first, then no language tag, then other
+    tags alphabetically, then the text.
     """
     for prop in LABEL_PROPERTIES:
         texts = sorted((v_lang != lang, v_lang, text) for p, text, v_lang in values if p == prop)
         if texts:
             return texts[0][2]
-    return curie(iri)
+    return None
+
+
+def choose_label(iri: str, values: list[tuple[str, str, str]], lang: str = "en") -> str:
+    """Return the text a person should see for ``iri``: its label, else its CURIE."""
+    found = pick_label(values, lang)
+    return found if found is not None else curie(iri)
+
+
+def preferred_label(graph: Graph, term: Node | None, lang: str = "en") -> str | None:
+    """Return the label ``term`` carries in an rdflib graph (:func:`pick_label`), or None."""
+    from rdflib import Literal, URIRef  # here: vocab is imported without rdflib
+
+    if not isinstance(term, URIRef):
+        return None
+    values = [
+        (prop, str(v), v.language or "")
+        for prop in LABEL_PROPERTIES
+        for v in graph.objects(term, URIRef(prop))
+        if isinstance(v, Literal)
+    ]
+    return pick_label(values, lang)
 
 
 def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
     """Return the text a person should see for ``term`` in an rdflib graph.
 
-    An IRI shows its label (:func:`choose_label`); a literal shows its lexical form;
-    ``None`` (an unbound variable) shows as the empty string.
+    An IRI shows its label (:func:`pick_label`), else its CURIE; a literal shows its
+    lexical form; ``None`` (an unbound variable) shows as the empty string.
     """
     from rdflib import Literal, URIRef  # here: vocab is imported without rdflib
 
@@ -101,11 +117,6 @@ def label(graph: Graph, term: Node | None, lang: str = "en") -> str:
     if isinstance(term, Literal):
         return str(term)
     if isinstance(term, URIRef):
-        values = [
-            (prop, str(v), v.language or "")
-            for prop in LABEL_PROPERTIES
-            for v in graph.objects(term, URIRef(prop))
-            if isinstance(v, Literal)
-        ]
-        return choose_label(str(term), values, lang)
+        found = preferred_label(graph, term, lang)
+        return found if found is not None else curie(str(term))
     return term.n3()

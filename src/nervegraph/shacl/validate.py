@@ -21,14 +21,12 @@ Choices, so nobody has to guess:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import rdflib
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Literal, URIRef
+from rdflib import RDF, SH, BNode
 from rdflib.term import Node
 
 from nervegraph import resources
@@ -36,58 +34,15 @@ from nervegraph.errors import InputError, NervegraphError
 from nervegraph.rdf import guards as limits
 from nervegraph.rdf import offline as _offline
 from nervegraph.rdf.engines import check_validation_engine, triple_count
-from nervegraph.rdf.load import load_graph, new_graph, parse_file
+from nervegraph.rdf.load import expand_paths, load_graph, new_graph, parse_file
+from nervegraph.rdf.positions import locate
+from nervegraph.shacl.report import POSITIONED_FORMATS, REPORT_FORMATS, format_report
+from nervegraph.shacl.results import ValidationResult, Violation, violation_dict
+from nervegraph.shacl.rules import RuleBook, path_text
 from nervegraph.shacl.turbo import pyshacl_all
-from nervegraph.vocab import bind_prefixes
+from nervegraph.vocab import bind_prefixes, preferred_label
 
 log = logging.getLogger(__name__)
-
-REPORT_FORMATS = ("text", "json", "turtle")
-_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One SHACL validation result, as plain strings.
-
-    IRIs are given in full; literals by their lexical form; blank nodes as ``_:id``.
-    ``severity`` is ``"Violation"``, ``"Warning"`` or ``"Info"``.
-    """
-
-    focus_node: str
-    focus_label: str | None
-    result_path: str | None
-    value: str | None
-    message: str
-    severity: str
-    source_constraint_component: str
-    source_shape: str | None
-
-    def sort_key(self) -> tuple[str, ...]:
-        """Return the key that orders violations deterministically."""
-        return (
-            self.focus_node,
-            self.result_path or "",
-            self.source_constraint_component,
-            self.source_shape or "",
-            self.value or "",
-            self.message,
-            str(_SEVERITY_ORDER.get(self.severity, 9)),
-        )
-
-
-@dataclass
-class ValidationResult:
-    """The outcome of :func:`validate_graph`."""
-
-    conforms: bool
-    violations: list[Violation]
-    report_graph: rdflib.Graph
-    report_text: str
-    triples_checked: int = 0
-    shape_count: int = 0
-    shapes_graph: rdflib.Graph | None = field(default=None, repr=False)
-
 
 GraphInput = rdflib.Graph | Iterable[str | Path] | None
 
@@ -96,7 +51,8 @@ def load_shapes(shapes: GraphInput = None) -> rdflib.Graph:
     """Return the shapes graph: ``shapes`` itself, the files it names, or the bundled one.
 
     Raises:
-        InputError: no shapes file is bundled, or a shapes file is missing/malformed.
+        InputError: no shapes file is bundled, a shapes file is missing/malformed, or
+            the files hold no shape at all (a data file given as ``--shapes``).
     """
     if isinstance(shapes, rdflib.Graph):
         return shapes
@@ -107,15 +63,44 @@ def load_shapes(shapes: GraphInput = None) -> rdflib.Graph:
     graph = new_graph()
     for path in files:
         graph += parse_file(path)
+    if count_shapes(graph) == 0:
+        others = ", ".join(str(p) for p in files[1:])
+        where = (
+            f"the {len(graph)} triples of it and {others}"
+            if others
+            else f"its {len(graph)} triples"
+        )
+        raise InputError(
+            files[0],
+            f"no SHACL shapes found (no sh:NodeShape, sh:PropertyShape, target or sh:path "
+            f"in {where}: is it a data file?)",
+        )
     return graph
 
 
+#: predicates whose subject is a shape (SHACL 1.0 section 2.1: targets, sh:path)
+_SHAPE_SUBJECT_PREDICATES = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.path,
+)
+
+
 def count_shapes(shapes_graph: rdflib.Graph) -> int:
-    """Return how many node and property shapes ``shapes_graph`` declares or uses."""
+    """Return how many node and property shapes ``shapes_graph`` declares or uses.
+
+    A shape is an instance of ``sh:NodeShape``/``sh:PropertyShape``, a value of
+    ``sh:property`` or ``sh:node``, or the subject of a target or of ``sh:path``.
+    """
     found: set[Node] = set()
     for cls in (SH.NodeShape, SH.PropertyShape):
         found.update(shapes_graph.subjects(RDF.type, cls))
-    found.update(shapes_graph.objects(None, SH.property))
+    for predicate in (SH.property, SH.node):
+        found.update(shapes_graph.objects(None, predicate))
+    for predicate in _SHAPE_SUBJECT_PREDICATES:
+        found.update(shapes_graph.subjects(predicate, None))
     return len(found)
 
 
@@ -148,9 +133,11 @@ def validate_graph(
         constraint component, shape, value and message.
 
     Raises:
-        InputError: a data or shapes file is missing, empty or malformed.
+        InputError: a data or shapes file is missing, empty or malformed, or the
+            shapes files declare no shape.
         NervegraphError: pySHACL refused the shapes (e.g. an invalid SPARQL constraint),
-            a shape is unsafe (catastrophic ``sh:pattern``, SPARQL reading remote data).
+            a shapes graph holds no shape, a shape is unsafe (catastrophic
+            ``sh:pattern``, SPARQL reading remote data).
         DeadlineExceeded: validation took longer than ``timeout``.
     """
     engine = check_validation_engine(engine)
@@ -159,6 +146,11 @@ def validate_graph(
     else:
         data_graph = load_graph(data, engine="oxigraph" if engine == "turbo" else "rdflib")
     shapes_graph = load_shapes(shapes)
+    shape_count = count_shapes(shapes_graph)
+    if shape_count == 0:  # files were checked by load_shapes; this is a Graph argument
+        raise NervegraphError(
+            "no SHACL shapes found in the shapes graph: validating against it checks nothing"
+        )
     check_shapes_safe(shapes_graph)
     triples = triple_count(data_graph)
     log.info("validating %d triples with %s", triples, engine)
@@ -179,9 +171,10 @@ def validate_graph(
         for triple in report_triples:
             report_graph.add(triple)
     bind_prefixes(report_graph)
+    book = RuleBook(shapes_graph, data_graph)
     violations = sorted(
         (
-            _violation(report_graph, node, data_graph)
+            _violation(report_graph, node, data_graph, book)
             for node in report_graph.subjects(RDF.type, SH.ValidationResult)
         ),
         key=Violation.sort_key,
@@ -192,8 +185,10 @@ def validate_graph(
         report_graph=report_graph,
         report_text=str(report_text),
         triples_checked=triples,
-        shape_count=count_shapes(shapes_graph),
+        shape_count=shape_count,
         shapes_graph=shapes_graph,
+        rules=book.rules(),
+        rule_texts=book.describe(),
     )
 
 
@@ -208,6 +203,10 @@ def validate_and_format(
 ) -> tuple[bool, str]:
     """Answer ``nervegraph validate``: load, validate, and render the report.
 
+    For ``github`` and ``junit``, each focus node is located in the files read (the
+    given ones first, then the bundled ontology; without ``paths``, the bundled graph's
+    files) by :func:`nervegraph.rdf.positions.locate`.
+
     Returns:
         ``(conforms, report text in fmt)``.
 
@@ -215,12 +214,30 @@ def validate_and_format(
         InputError, NervegraphError, DeadlineExceeded: as :func:`validate_graph`.
     """
     engine = check_validation_engine(engine)
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; expected one of {REPORT_FORMATS}")
     data = None
     if paths:
         store = "oxigraph" if engine == "turbo" else "rdflib"
         data = load_graph(paths, include_ontology=include_ontology, engine=store)
     result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
-    return result.conforms, format_report(result, fmt)
+    if fmt not in POSITIONED_FORMATS:
+        return result.conforms, format_report(result, fmt)
+    files = _files_read(paths, include_ontology)
+    data_files = expand_paths(paths) if paths else files
+    positions = locate(files, (v.focus_node for v in result.violations))
+    return result.conforms, format_report(result, fmt, positions=positions, files=data_files)
+
+
+def _files_read(paths: list[str | Path] | None, include_ontology: bool) -> list[Path]:
+    """The files :func:`load_graph` read, the given ones first."""
+    if not paths:
+        return resources.default_graph_files()
+    files = expand_paths(paths)
+    if include_ontology:
+        shapes = set(resources.shape_files())
+        files += [p for p in resources.ontology_files() if p not in shapes]
+    return files
 
 
 def check_shapes_safe(shapes_graph: rdflib.Graph) -> None:
@@ -291,135 +308,37 @@ def _term_text(term: Node | None) -> str | None:
     return str(term)
 
 
-def _path_text(graph: rdflib.Graph, path: Node | None) -> str | None:
-    """Render a SHACL property path: an IRI, or ``^p``, ``p/q``, ``p|q``, ``p*`` ..."""
-    if path is None:
-        return None
-    if isinstance(path, URIRef):
-        return str(path)
-    if (path, RDF.first, None) in graph:
-        return "/".join(_path_text(graph, item) or "?" for item in rdflib.Collection(graph, path))
-    for predicate, template in (
-        (SH.inversePath, "^{}"),
-        (SH.zeroOrMorePath, "{}*"),
-        (SH.oneOrMorePath, "{}+"),
-        (SH.zeroOrOnePath, "{}?"),
-    ):
-        inner = graph.value(path, predicate)
-        if inner is not None:
-            return template.format(_path_text(graph, inner))
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        items = rdflib.Collection(graph, alternatives)
-        return "(" + "|".join(_path_text(graph, item) or "?" for item in items) + ")"
-    return _term_text(path)
-
-
-def _label(data: rdflib.Graph, node: Node) -> str | None:
-    for predicate in (SKOS.prefLabel, RDFS.label):
-        labels = sorted(data.objects(node, predicate), key=_label_rank)
-        if labels:
-            return str(labels[0])
-    return None
-
-
-def _label_rank(term: Node) -> tuple[int, str]:
-    language = term.language if isinstance(term, Literal) else None
-    return (0 if language == "en" else 1 if language is None else 2, str(term))
-
-
 def _local_name(term: Node | None) -> str:
     text = str(term) if term is not None else ""
     return text.rsplit("#", 1)[-1]
 
 
-def _violation(report: rdflib.Graph, result: Node, data: rdflib.Graph) -> Violation:
+def _violation(report: rdflib.Graph, result: Node, data: rdflib.Graph, book: RuleBook) -> Violation:
     focus = report.value(result, SH.focusNode)
-    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+    shape = report.value(result, SH.sourceShape)
+    component = report.value(result, SH.sourceConstraintComponent)
+    path = report.value(result, SH.resultPath)
+    value = report.value(result, SH.value)
+    wording = book.word(
+        shape=shape,
+        constraint=report.value(result, SH.sourceConstraint),
+        component=component,
+        focus=focus,
+        path=path,
+        value=value,
+        reported=sorted(str(m) for m in report.objects(result, SH.resultMessage)),
+    )
     return Violation(
         focus_node=_term_text(focus) or "",
-        focus_label=_label(data, focus) if focus is not None else None,
-        result_path=_path_text(report, report.value(result, SH.resultPath)),
-        value=_term_text(report.value(result, SH.value)),
-        message="; ".join(messages),
+        focus_label=preferred_label(data, focus),
+        result_path=path_text(report, path),
+        value=_term_text(value),
+        message=wording.message,
         severity=_local_name(report.value(result, SH.resultSeverity)),
-        source_constraint_component=_term_text(report.value(result, SH.sourceConstraintComponent))
-        or "",
-        source_shape=_term_text(report.value(result, SH.sourceShape)),
+        source_constraint_component=_term_text(component) or "",
+        source_shape=_term_text(shape),
+        rule=wording.rule,
     )
-
-
-def violation_dict(violation: Violation) -> dict[str, str | None]:
-    """Return the JSON form of one violation (keys as in ``nervegraph validate --format json``)."""
-    return {
-        "focus_node": violation.focus_node,
-        "focus_label": violation.focus_label,
-        "path": violation.result_path,
-        "value": violation.value,
-        "message": violation.message,
-        "severity": violation.severity,
-        "constraint_component": violation.source_constraint_component,
-        "shape": violation.source_shape,
-    }
-
-
-def format_report(result: ValidationResult, fmt: str = "text") -> str:
-    """Render a validation result.
-
-    Args:
-        result: what :func:`validate_graph` returned.
-        fmt: ``"text"`` (one block per violation), ``"json"``
-            (``{"conforms": bool, "violations": [...]}``) or ``"turtle"`` (the SHACL
-            validation report graph).
-
-    Raises:
-        ValueError: ``fmt`` is not one of :data:`REPORT_FORMATS`.
-    """
-    if fmt == "json":
-        document = {
-            "conforms": result.conforms,
-            "violations": [violation_dict(v) for v in result.violations],
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "turtle":
-        return result.report_graph.serialize(format="longturtle")
-    if fmt != "text":
-        raise ValueError(f"unknown report format {fmt!r}; expected one of {REPORT_FORMATS}")
-    return _text_report(result)
-
-
-def _text_report(result: ValidationResult) -> str:
-    lines: list[str] = []
-    for violation in result.violations:
-        focus = f"<{violation.focus_node}>"
-        if violation.focus_label:
-            focus += f' "{violation.focus_label}"'
-        lines.append(f"{violation.severity}: {focus}")
-        if violation.result_path:
-            lines.append(f"    path:    {violation.result_path}")
-        if violation.value is not None:
-            lines.append(f"    value:   {violation.value}")
-        lines.append(f"    message: {violation.message}")
-        lines.append(
-            f"    shape:   {violation.source_shape or '-'}"
-            f" ({_local_name(violation.source_constraint_component)})"
-        )
-    failing = sum(1 for v in result.violations if v.severity == "Violation")
-    others = len(result.violations) - failing
-    if result.conforms:
-        summary = (
-            f"conforms: {result.triples_checked} triples checked against "
-            f"{result.shape_count} shapes"
-        )
-    else:
-        summary = (
-            f"does not conform: {failing} violation(s) in {result.triples_checked} triples "
-            f"checked against {result.shape_count} shapes"
-        )
-    if others:
-        summary += f" ({others} warning/info result(s))"
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
 
 
 __all__ = [
