@@ -236,6 +236,9 @@ def validate(
     """
     from nervegraph.shacl.validate import validate_and_format
 
+    import time
+
+    started = time.monotonic()
     with _deadline(timeout, "validation", grace=0.5):  # reading the files included
         conforms, text = validate_and_format(
             list(paths) or None,
@@ -244,6 +247,7 @@ def validate(
             timeout=timeout,
             engine=engine,
             fmt=fmt,
+            started=started,
         )
     click.echo(text, nl=False)
     sys.exit(EXIT_OK if conforms else EXIT_FAILED)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,8 +206,12 @@ def validate_and_format(
     timeout: float | None = None,
     engine: str | None = None,
     fmt: str = "text",
+    started: float | None = None,
 ) -> tuple[bool, str]:
     """Answer ``nervegraph validate``: load, validate, and render the report.
+
+    ``started`` (a :func:`time.monotonic` value) makes ``timeout`` count from then, so
+    reading the files counts against it too.
 
     Returns:
         ``(conforms, report text in fmt)``.
@@ -219,6 +224,9 @@ def validate_and_format(
     if paths:
         store = "oxigraph" if engine == "turbo" else "rdflib"
         data = load_graph(paths, include_ontology=include_ontology, engine=store)
+    if timeout is not None and started is not None:
+        # the command's deadline counts from its start: validation gets what is left
+        timeout = max(0.01, timeout - (time.monotonic() - started))
     result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
     return result.conforms, format_report(result, fmt)
 
