@@ -234,9 +234,9 @@ def validate(
     Given PATHs are read together with the bundled ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
-    from nervegraph.shacl.validate import validate_and_format
-
     import time
+
+    from nervegraph.shacl.validate import validate_and_format
 
     started = time.monotonic()
     with _deadline(timeout, "validation", grace=0.5):  # reading the files included
