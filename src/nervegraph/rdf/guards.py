@@ -461,8 +461,8 @@ def precheck(path: Path, raw: bytes, fmt: str) -> None:
 
     ``fmt`` is an rdflib parser name. :func:`strict_parse` is the other half.
     """
-    if fmt != "xml":
-        check_text_bytes(path, raw)
+    if fmt != "xml" or not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_text_bytes(path, raw)  # XML forbids U+0000 too (UTF-16 has NUL bytes)
     if fmt == "xml":
         check_xml_entities(path, raw)
     elif fmt == "json-ld":
