@@ -78,7 +78,7 @@ class InputError(NervegraphError):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {bounded(self.message, MAX_MESSAGE_CHARS - len(where))}"
+        return f"{where}: {bounded(self.message, MAX_MESSAGE_CHARS - len(where) - 2)}"
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle by constructor arguments (errors cross process boundaries)."""

@@ -206,10 +206,8 @@ def oxigraph_load_file(
         and _longest_line(raw) <= max_term_chars
     )
     default = pyoxigraph.DefaultGraph()
-    # RDF 1.2 needs "<<" (triple terms, annotations' reifiers) or "--" (a base
-    # direction) in these formats' syntax, which no escape can produce: without them
-    # the native check cannot fire and is skipped (the decision itself is the parse's).
-    maybe_rdf12 = fmt in ("xml", "json-ld") or b"<<" in raw or b"--" in raw
+    # RDF 1.2 is looked for in what was parsed, always: its syntax has several spellings
+    # (<<( )>>, {| |} annotations, ~ reifiers, @en--ltr), a text test would miss one.
     big_query = None if simple else _BIG_QUERY.format(n=int(max_term_chars))
     if len(raw) > _SCRATCH_BYTES and fmt not in _QUAD_FORMATS:
         # A big file is parsed once, straight into the store; the checks run on the
@@ -219,7 +217,7 @@ def oxigraph_load_file(
             store.load(raw, format=rdf_format, base_iri=base, to_graph=default)
         except (SyntaxError, ValueError, OSError):
             return None
-        if (maybe_rdf12 and store.query(_RDF12_QUERY)) or (big_query and store.query(big_query)):
+        if store.query(_RDF12_QUERY) or (big_query and store.query(big_query)):
             return None  # the caller raises (parse_file words it): the store is dropped
         count = len(store) - before
         if count > 0:
@@ -239,7 +237,7 @@ def oxigraph_load_file(
     count = len(scratch)
     if count == 0:
         return 0
-    if (maybe_rdf12 and scratch.query(_RDF12_QUERY)) or (big_query and scratch.query(big_query)):
+    if scratch.query(_RDF12_QUERY) or (big_query and scratch.query(big_query)):
         return None
     if fmt in _QUAD_FORMATS:
         store.extend(scratch)

@@ -205,6 +205,8 @@ def check_xml_entities(path: Path, raw: bytes, limits: Limits | None = None) -> 
         parser.Parse(raw, True)
     except _StopParse:
         return
+    except LookupError as exc:  # expat asks Python for a codec it does not know
+        raise InputError(path, f"unknown XML encoding ({exc})", line=1) from None
     except expat.ExpatError as exc:
         message = expat.ErrorString(exc.code) if exc.code else str(exc)
         raise InputError(
