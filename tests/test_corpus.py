@@ -44,11 +44,7 @@ def test_corpus_cross_links_articles(corpus) -> None:
         str(o) for s, p, o in triples if str(p).endswith("wasDerivedFrom") and "synthetic-2" in o
     ]
     shared = [
-        s
-        for s, p, o in triples
-        if str(p).endswith("wasDerivedFrom")
-        and "synthetic-2" in o
-        and "--a2" not in str(s)
-        and str(s).startswith("https://w3id.org/nervegraph/entity/")
+        s for s, p, o in triples if str(p).endswith("wasDerivedFrom") and "synthetic-2" in o
+        and "--a2" not in str(s) and str(s).startswith("https://w3id.org/nervegraph/entity/")
     ]
     assert derived and shared  # some entities of article 2 are shared with article 0

@@ -130,6 +130,8 @@ def test_bundled_shapes_need_no_hand_over() -> None:
     assert list(hand_overs(load_shapes())) == []
 
 
+
+
 def test_scope_dependent_constraint_is_handed_to_pyshacl() -> None:
     shapes = Graph().parse(data=SCOPE_DEPENDENT_SHAPES, format="turtle")
     handed = hand_overs(shapes)
@@ -153,3 +155,5 @@ def test_unknown_engines_are_refused() -> None:
         load_graph(engine="jena")
     with pytest.raises(ValueError, match="validation engine"):
         validate_graph(Graph(), engine="jena")
+
+

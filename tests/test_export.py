@@ -153,7 +153,9 @@ def test_kgx_edges_are_the_stated_relations(
         assert edge["subject"] in ids and edge["object"] in ids
     relations = stated_relations(graph)
     expected = sum(
-        1 for s, p, o in graph if p in relations and isinstance(s, URIRef) and isinstance(o, URIRef)
+        1
+        for s, p, o in graph
+        if p in relations and isinstance(s, URIRef) and isinstance(o, URIRef)
     )
     assert len(edges) == expected
     mapped = [e for e in edges if e["predicate"].startswith("biolink:")]

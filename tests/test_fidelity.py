@@ -35,7 +35,7 @@ def data_graph() -> Graph:
 
 
 def test_normalise_only_folds_whitespace_and_quotes() -> None:
-    assert normalise("a\u2019s  “b”\n c") == 'a\'s "b" c'
+    assert normalise("a\u2019s  “b”\n c") == "a's \"b\" c"
     assert normalise("Anit-inflammatory") != normalise("Anti-inflammatory")
 
 

@@ -149,12 +149,7 @@ def test_muscle_areas_by_region(graph: Graph) -> None:
     }
     lumbar = run(graph, "muscle-areas-by-region", region="Lower Back")
     assert {r[1] for r in rows(lumbar, "region", "area")} == {
-        "lower-back",
-        "buttocks",
-        "legs",
-        "feet",
-        "calf",
-        "thigh",
+        "lower-back", "buttocks", "legs", "feet", "calf", "thigh"
     }
 
 
@@ -377,60 +372,31 @@ def test_mechanisms(graph: Graph) -> None:
     result = run(graph, "mechanisms")
     assert rows(result, "mechanism", "of", "hedge", "condition", "first", "last", "result") == {
         (
-            "inflammatory-sensitization",
-            "pinched-nerve",
-            None,
-            "prolonged compression",
-            "nerve-sheath-inflammation",
-            "reflexive-muscular-tightening",
-            None,
+            "inflammatory-sensitization", "pinched-nerve", None, "prolonged compression",
+            "nerve-sheath-inflammation", "reflexive-muscular-tightening", None,
         ),
         (
-            "ion-flow-disruption",
-            "pinched-nerve",
-            None,
-            None,
-            "disrupted-ion-flow",
-            "involuntary-fiber-contraction",
-            "muscle-spasm",
+            "ion-flow-disruption", "pinched-nerve", None, None,
+            "disrupted-ion-flow", "involuntary-fiber-contraction", "muscle-spasm",
         ),
         *{
             (
-                "nerve-ischemia",
-                "pinched-nerve",
-                "possible",
-                "Chronic compression",
-                "reduced-blood-flow",
-                "ischemic-nerve-dysfunction",
-                result,
+                "nerve-ischemia", "pinched-nerve", "possible", "Chronic compression",
+                "reduced-blood-flow", "ischemic-nerve-dysfunction", result,
             )
             for result in ("muscle-spasm", "muscle-weakness", "muscle-atrophy")
         },
         (
-            "sensory-pain-reflex",
-            "sensory-nerve",
-            "possible",
-            None,
-            "pain-reflexes",
-            "protective-muscle-tightening",
-            "muscle-spasm",
+            "sensory-pain-reflex", "sensory-nerve", "possible", None,
+            "pain-reflexes", "protective-muscle-tightening", "muscle-spasm",
         ),
         (
-            "signal-disruption",
-            "pinched-nerve",
-            None,
-            None,
-            "disrupted-signal-transmission",
-            "involuntary-muscle-contractions",
-            "muscle-spasm",
+            "signal-disruption", "pinched-nerve", None, None,
+            "disrupted-signal-transmission", "involuntary-muscle-contractions", "muscle-spasm",
         ),
         (
-            "spreading-inflammation-tightening",
-            "pinched-nerve",
-            "sometimes",
-            None,
-            "inflammation-spreading",
-            "reflexive-protective-tightening",
+            "spreading-inflammation-tightening", "pinched-nerve", "sometimes", None,
+            "inflammation-spreading", "reflexive-protective-tightening",
             "widespread-muscle-spasms",
         ),
     }
@@ -538,9 +504,7 @@ def test_treatments_by_type(graph: Graph) -> None:
     }
     drugs = run(graph, "treatments-by-type", type="drug class")
     assert rows(drugs, "treatment") == {
-        ("muscle-relaxants",),
-        ("nerve-pain-medications",),
-        ("nsaids",),
+        ("muscle-relaxants",), ("nerve-pain-medications",), ("nsaids",)
     }
     medication = run(graph, "treatments-by-type", type="ng:Medication")
     assert rows(medication, "treatment") == {("cyclobenzaprine",), ("gabapentin",), ("pregabalin",)}
@@ -746,16 +710,8 @@ def test_hedges_used(graph: Graph) -> None:
     got = dict(rows(run(graph, "hedges-used"), "hedge", "statements"))
     # every hedge word of the scheme occurs in the article
     assert set(got) == {
-        "often",
-        "possible",
-        "sometimes",
-        "usually",
-        "rare",
-        "common",
-        "less-common",
-        "mostly",
-        "occasionally",
-        "typically",
+        "often", "possible", "sometimes", "usually", "rare", "common",
+        "less-common", "mostly", "occasionally", "typically",
     }
     # counted by hand from the article
     assert got["rare"] == 2  # "Bilateral legs (rare)": the area and the pattern
@@ -837,7 +793,6 @@ def test_schema_org_view(graph: Graph) -> None:
 
 
 # ---------------------------------------------------------------- QC
-
 
 @pytest.mark.parametrize("name", [q.name for q in QC])
 def test_qc_finds_nothing_on_the_data(name: str, graph: Graph) -> None:
@@ -961,7 +916,7 @@ HOSTILE = [
     "*",
     ") . ?s ?p ?o . FILTER(",
     "lumbar\n} UNION { ?s ?p ?o }",
-    'lumbar" ; ng:quote ?q . #',
+    "lumbar\" ; ng:quote ?q . #",
     "SERVICE <http://example.org/sparql> { ?s ?p ?o }",
     "x" * 5000,
 ]
@@ -1202,7 +1157,6 @@ def test_oxrdflib_gives_identical_answers(graph: Graph) -> None:
         if query.query_type == "CONSTRUCT":
             assert set(mem.graph) == set(oxr.graph), query.name  # type: ignore[arg-type]
         else:
-
             def key(row: dict) -> tuple:
                 # GROUP_CONCAT order is undefined: compare its items as a sorted list
                 return tuple(

@@ -336,7 +336,8 @@ QC_GRAPH = GRAPH_BASE + "test-qc-fixture"
 #: HTTP ``Server`` header, stored query, data: "bundled" or "fixture") -> what goes
 #: wrong. Such a test is a strict xfail on that engine only, so a fixed engine shows up
 #: as a failure (XPASS) and the entry must go.
-KNOWN_ENGINE_BUGS: dict[tuple[str, str, str], str] = {}
+KNOWN_ENGINE_BUGS: dict[tuple[str, str, str], str] = {
+}
 
 second_engine = pytest.mark.skipif(
     not SECOND_ENGINE,
@@ -360,7 +361,9 @@ class SecondEngine:
         SPARQL 1.1 Protocol ``default-graph-uri`` parameters: a store's own graphs
         (Virtuoso ships OWL, DAV and system graphs in its default graph) stay out.
         """
-        params = "&".join("default-graph-uri=" + urllib.parse.quote(g, safe="") for g in graphs)
+        params = "&".join(
+            "default-graph-uri=" + urllib.parse.quote(g, safe="") for g in graphs
+        )
         return self.query_url + ("&" if "?" in self.query_url else "?") + params
 
 
@@ -442,7 +445,9 @@ def _same_answer(
 
 @pytest.mark.second_engine
 @second_engine
-def test_second_engine_same_counts(second_store: SecondEngine, local_graph: rdflib.Graph) -> None:
+def test_second_engine_same_counts(
+    second_store: SecondEngine, local_graph: rdflib.Graph
+) -> None:
     """Loading twice leaves every graph with the triples sent, counted by the store."""
     report = load_into_store(
         second_store.query_url,

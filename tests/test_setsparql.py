@@ -232,6 +232,8 @@ def test_the_set_based_constraint_is_not_run_by_turbo_too() -> None:
     assert URIRef(EX + "NoLabel") in set(result.report_graph.objects(None, SH.sourceConstraint))
 
 
+
+
 def test_a_scope_dependent_constraint_is_left_to_pyshacl_alone() -> None:
     # Run set-based as well as by pySHACL, its result would be reported twice.
     shapes = Graph().parse(data=SCOPE_DEPENDENT_SHAPES, format="turtle")

@@ -41,7 +41,9 @@ def test_bundled_graph_conforms() -> None:
     )
 
 
-@pytest.mark.parametrize("fixture", sorted((DATA / "valid").glob("*.ttl")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "fixture", sorted((DATA / "valid").glob("*.ttl")), ids=lambda p: p.stem
+)
 def test_valid_fixture_conforms(fixture: Path) -> None:
     result = validate_graph(load_graph([fixture]))
     assert result.conforms, [(v.focus_node, v.message) for v in result.violations]
