@@ -132,3 +132,25 @@ def test_sparql_does_not_load_remote_graphs() -> None:
     import nervegraph  # noqa: F401 - importing switches it off
 
     assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+
+
+def test_blank_nodes_of_two_files_stay_apart(tmp_path: Path) -> None:
+    # The same label in two files names two nodes (RDF 1.1 Concepts, 3.4), in every format.
+    from nervegraph.rdf.load import graph_files, load_store
+
+    for suffix, line in (
+        (".ttl", '_:b1 <http://x/p> "{}" .\n'),
+        (".nt", '_:b1 <http://x/p> "{}" .\n'),
+        (".nq", '_:b1 <http://x/p> "{}" <http://x/g> .\n'),
+        (".trig", '<http://x/g> {{ _:b1 <http://x/p> "{}" . }}\n'),
+    ):
+        paths = []
+        for n in (1, 2):
+            path = tmp_path / f"{n}{suffix}"
+            path.write_text(line.format(n), encoding="utf-8")
+            paths.append(path)
+        store = load_store(graph_files(paths, include_ontology=False))
+        assert len({q.subject for q in store}) == 2, suffix
+        for engine in ("oxigraph", "rdflib"):
+            graph = load_graph(paths, include_ontology=False, engine=engine)
+            assert len(set(graph.subjects())) == 2, (suffix, engine)

@@ -107,13 +107,14 @@ def timeout_option(default: float = 30.0) -> Callable[[F], F]:
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float | None, what: str) -> Any:
+def _deadline(seconds: float | None, what: str, grace: float = 0.0) -> Any:
     """Bound a block (reading the input included): at the deadline, say so and exit 2.
 
     A watchdog thread, not a signal: Oxigraph's queries and expat's parsing are native
     calls that a Python signal handler cannot interrupt, and a forked child per call
     costs more than the work it guards. Nothing is half-written: output files are
-    written after the block, atomically.
+    written after the block, atomically. ``grace`` delays the watchdog so that a more
+    specific deadline inside the block (SHACL validation's own) can speak first.
     """
     if seconds is None:
         yield
@@ -126,7 +127,7 @@ def _deadline(seconds: float | None, what: str) -> Any:
         sys.stderr.flush()
         os._exit(EXIT_ERROR)
 
-    timer = threading.Timer(seconds, expire)
+    timer = threading.Timer(seconds + grace, expire)
     timer.daemon = True
     timer.start()
     try:
@@ -135,16 +136,43 @@ def _deadline(seconds: float | None, what: str) -> Any:
         timer.cancel()
 
 
+def _fail(message: str) -> None:
+    """Print ``error: message`` (bounded, one line) and exit 2."""
+    from nervegraph.errors import bounded
+
+    click.echo(f"error: {bounded(message, 500 - len('error: '))}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
 def handle_errors(func: F) -> F:
-    """Turn NervegraphError into ``error: <message>`` on stderr and exit code 2."""
+    """Turn every failure of a command into ``error: <message>`` on stderr and exit code 2.
+
+    NervegraphError carries its own words; an OSError (an unreadable input, stdout
+    closed) names its file; anything else is a bug in nervegraph or a library under it
+    and is still one bounded line with exit 2, never a traceback (``-vv`` logs it).
+    click's own usage errors pass through (they exit 2 with click's message).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except NervegraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_ERROR)
+            _fail(str(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
+        except RecursionError:
+            _fail("the input is nested too deeply to process")
+        except MemoryError:
+            _fail("out of memory")
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, see docstring
+            import logging
+
+            logging.getLogger("nervegraph.cli").debug("unexpected error", exc_info=True)
+            _fail(f"unexpected {type(exc).__name__}: {exc}")
 
     return wrapper  # type: ignore[return-value]
 
@@ -221,7 +249,8 @@ def main(ctx: click.Context, verbose: int, project_dir: Path | None) -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
-    help="Seconds SHACL validation may run before it is stopped (exit 2).",
+    help="Seconds the whole command (reading the files included) may run before it is "
+    "stopped (exit 2).",
 )
 @engine_option(*VALIDATION_ENGINES)
 @handle_errors
@@ -238,16 +267,21 @@ def validate(
     Given PATHs are read together with the bundled ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
+    import time
+
     from nervegraph.shacl.validate import validate_and_format
 
-    conforms, text = validate_and_format(
-        list(paths) or None,
-        include_ontology=with_ontology,
-        shapes=list(shapes) or None,
-        timeout=timeout,
-        engine=engine,
-        fmt=fmt,
-    )
+    started = time.monotonic()
+    with _deadline(timeout, "validation", grace=0.5):  # reading the files included
+        conforms, text = validate_and_format(
+            list(paths) or None,
+            include_ontology=with_ontology,
+            shapes=list(shapes) or None,
+            timeout=timeout,
+            engine=engine,
+            fmt=fmt,
+            started=started,
+        )
     click.echo(text, nl=False)
     sys.exit(EXIT_OK if conforms else EXIT_FAILED)
 
@@ -349,19 +383,31 @@ def load(endpoint: str, graph: str | None, data: tuple[Path, ...], timeout: floa
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="File to write (atomically); a directory for kgx. Default: stdout.",
+    help="File to write (atomically); a directory for kgx. Default (or -): stdout.",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds the whole command (reading the files included) may run (exit 2).",
 )
 @handle_errors
-def export(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+def export(paths: tuple[Path, ...], fmt: str, output: Path | None, timeout: float) -> None:
     """Export the graph as RDF (ttl nt nq trig jsonld xml), Biolink KGX TSV or VoID.
 
     nq and trig keep one named graph per source file. Exit 2 on an error.
     """
     from nervegraph.interchange.export import export_graph
+    from nervegraph.rdf.files import write_output
 
-    text = export_graph(fmt, output, paths=list(paths) or None)
+    if output is not None and str(output) == "-":
+        output = None
+    with _deadline(timeout, "export"):
+        text = export_graph(fmt, output, paths=list(paths) or None)
     if text is not None:
-        click.echo(text, nl=not text.endswith("\n"))
+        write_output(None, text if text.endswith("\n") else text + "\n")
 
 
 # ---------------------------------------------------------------- stored queries
@@ -490,18 +536,16 @@ def query_command(
     parameter, a SPARQL syntax error (line:column) or a bad input file.
     """
     from nervegraph.queries.run import result_format, run_query
-    from nervegraph.rdf.files import atomic_write_text
+    from nervegraph.rdf.files import write_output
     from nervegraph.rdf.load import load_graph
 
     values = _parse_params(params)
     source: str | Path = query
-    if query == "-":
-        source = sys.stdin.read()
-        if not source.strip():
-            raise QueryError("no SPARQL on standard input (query -)")
-    elif query.endswith(".rq") or Path(query).is_file():
-        source = Path(query)
-    with _deadline(timeout, "the query"):
+    with _deadline(timeout, "the query"):  # reading standard input included
+        if query == "-":
+            source = _read_stdin_query()
+        elif query.endswith(".rq") or Path(query).is_file():
+            source = Path(query)
         if endpoint:
             from nervegraph.queries.remote import run_stored_remote
 
@@ -517,10 +561,21 @@ def query_command(
             )
         chosen = result_format(fmt, result.query_type)
         text = result.table(_width(), iris) if chosen == "table" else result.serialize(chosen)
-    if output is not None:
-        atomic_write_text(output, text)
-    else:
-        click.echo(text, nl=False)
+    write_output(output, text)
+
+
+def _read_stdin_query() -> str:
+    """Return the SPARQL on standard input, read as UTF-8 whatever the locale says."""
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise QueryError(f"<stdin>:{line}:{column}: not valid UTF-8 ({exc.reason})") from None
+    if not text.strip():
+        raise QueryError("no SPARQL on standard input (query -)")
+    return text
 
 
 @main.command("mappings")

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: the longest message an error prints (excerpts of the input are cut to fit)
+MAX_MESSAGE_CHARS = 480
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
+def bounded(text: object, limit: int = MAX_MESSAGE_CHARS) -> str:
+    r"""Return ``text`` safe to print: control characters escaped, at most ``limit`` characters.
+
+    Messages quote the offending input (a parser's excerpt, a file name, a value), which
+    may be megabytes long or hold control characters that rewrite the terminal; every
+    error message goes through here (``NervegraphError.__str__``). Newlines and tabs become
+    ``\n``/``\t`` too, so an error is one line. A cut is marked with ``…``.
+    """
+    text = str(text)
+    if len(text) > 4 * limit:  # do not escape megabytes only to throw them away
+        text = text[: 4 * limit]
+        cut = True
+    else:
+        cut = False
+    text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    text = _UNPRINTABLE.sub(_escape, text)
+    if cut or len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
 
 
 class NervegraphError(Exception):
-    """Base class of every error nervegraph raises on purpose."""
+    """Base class of every error nervegraph raises on purpose.
+
+    Its text is :func:`bounded`: however long or binary the input it quotes, the message
+    is one printable line of at most :data:`MAX_MESSAGE_CHARS` characters.
+    """
+
+    def __str__(self) -> str:
+        return bounded(super().__str__())
 
 
 class InputError(NervegraphError):
@@ -34,12 +73,12 @@ class InputError(NervegraphError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = str(self.path)
+        where = bounded(self.path, 160)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{where}: {bounded(self.message, MAX_MESSAGE_CHARS - len(where) - 2)}"
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle by constructor arguments (errors cross process boundaries)."""
@@ -70,6 +109,23 @@ class ParameterError(QueryError):
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle by constructor arguments."""
         return (type(self), (self.parameter, str(self)))
+
+
+class OutputError(NervegraphError):
+    """The output file cannot be written (missing parent, a directory, no permission).
+
+    Attributes:
+        path: the output path.
+    """
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        self.path = Path(path)
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by constructor arguments."""
+        return (type(self), (str(self.path), self.message))
 
 
 class ServerError(NervegraphError):

@@ -114,71 +114,148 @@ def check_text_bytes(path: Path, raw: bytes) -> None:
         raise InputError(path, "NUL byte in a text file", line=line, column=column)
 
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')")
-_ENTITY_ANY = re.compile(rb"<!ENTITY\b")
+class _StopParse(Exception):
+    """Raised from an expat handler: the rest of the document need not be read."""
 
 
 def check_xml_entities(path: Path, raw: bytes, limits: Limits | None = None) -> None:
-    """Refuse RDF/XML entity tricks: external, parameter or nested entities and bombs.
+    """Refuse RDF/XML entity tricks, decided by expat's own reading of the DTD.
 
-    Plain internal entities such as Protégé's ``<!ENTITY owl "http://…#">`` are kept;
-    their total expansion (references × value length) is capped.
+    expat (the parser rdflib uses) reads the document in its declared encoding and
+    reports each ``<!ENTITY>`` with its replacement text, character references already
+    replaced: ``"&#38;a0;"`` is seen as ``&a0;``, whatever the encoding. Refused:
+    parameter entities, external and unparsed entities (they would read another file or
+    URL), and any entity whose replacement text contains ``&`` (a reference to another
+    entity: the shape of every expansion bomb). Kept: plain internal entities such as
+    Protégé's ``<!ENTITY owl "http://…#">``; the text their references in element
+    content expand to is capped at ``max_entity_expansion``, and an attribute value
+    (where expat always expands them) at ``max_term_chars``. A document without entity
+    declarations costs a parse up to its first element only.
 
     Raises:
-        InputError: naming the entity and its line.
+        InputError: naming the entity (or the malformed XML) and its line.
     """
-    if not _DOCTYPE.search(raw):
-        return
+    from xml.parsers import expat
+
     limits = limits or _limits
-    values: dict[bytes, int] = {}
-    declared = list(_ENTITY.finditer(raw))
-    if len(declared) != len(_ENTITY_ANY.findall(raw)):
-        offset = next(
-            m.start()
-            for m in _ENTITY_ANY.finditer(raw)
-            if not any(d.start() == m.start() for d in declared)
-        )
-        line, column = position(raw, offset)
-        raise InputError(path, "malformed <!ENTITY> declaration", line=line, column=column)
-    for match in declared:
-        line, column = position(raw, match.start())
-        name, kind = match.group(2), match.group(3)
-        if match.group(1):
-            raise InputError(
-                path, "XML parameter entities are not accepted", line=line, column=column
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    values: dict[str, int] = {}
+    expanded = [0]
+    doctype = [1, 1]
+
+    def refuse(message: str) -> None:
+        line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+        raise InputError(path, message, line=line, column=column)
+
+    def entity(
+        name: str,
+        is_parameter: int,
+        value: str | None,
+        base: str | None,
+        system_id: str | None,
+        public_id: str | None,
+        notation: str | None,
+    ) -> None:
+        if is_parameter:
+            refuse("XML parameter entities are not accepted")
+        if value is None or system_id or public_id or notation:
+            refuse(
+                f"external XML entity {name!r} is not accepted (it would read another file or URL)"
             )
-        if kind in (b"SYSTEM", b"PUBLIC"):
-            raise InputError(
-                path,
-                f"external XML entity {name.decode(errors='replace')!r} is not accepted "
-                "(it would read another file or URL)",
-                line=line,
-                column=column,
+        if "&" in str(value):
+            refuse(
+                f"XML entity {name!r} refers to another entity; "
+                "nested entities are not accepted (entity expansion bomb)"
             )
-        value = kind[1:-1]
-        if b"&" in value and re.search(rb"&[^#\s;]+;", value):
-            raise InputError(
-                path,
-                f"XML entity {name.decode(errors='replace')!r} refers to another entity; "
-                "nested entities are not accepted (entity expansion bomb)",
-                line=line,
-                column=column,
-            )
-        values[name] = len(value)
-    total = 0
-    for name, size in values.items():
-        total += size * raw.count(b"&" + name + b";")
-    if total > limits.max_entity_expansion:
-        doctype = _DOCTYPE.search(raw)
-        line, column = position(raw, doctype.start() if doctype else 0)
+        values[name] = len(str(value))
+
+    def reference(data: str) -> None:
+        # With a DefaultHandler set, expat reports an internal entity reference in
+        # element content as "&name;" here instead of expanding it.
+        if data.startswith("&") and data.endswith(";") and data[1:-1] in values:
+            expanded[0] += values[data[1:-1]]
+            if expanded[0] > limits.max_entity_expansion:
+                raise InputError(  # at the DOCTYPE, where the entities are declared
+                    path,
+                    "XML entities would expand to more than "
+                    f"{limits.max_entity_expansion:,} characters (max_entity_expansion)",
+                    line=doctype[0],
+                    column=doctype[1],
+                )
+
+    def element(name: str, attributes: dict[str, str]) -> None:
+        if not values:
+            raise _StopParse  # no entities: nothing below can expand
+        for value in attributes.values():
+            if len(value) > limits.max_term_chars:
+                refuse(
+                    f"an attribute value of {len(value):,} characters exceeds the limit "
+                    f"of {limits.max_term_chars:,} (max_term_chars)"
+                )
+
+    def start_doctype(*_: object) -> None:
+        doctype[:] = [parser.CurrentLineNumber, parser.CurrentColumnNumber + 1]
+
+    parser.StartDoctypeDeclHandler = start_doctype
+    parser.EntityDeclHandler = entity
+    parser.DefaultHandler = reference
+    parser.StartElementHandler = element
+    try:
+        parser.Parse(raw, True)
+    except _StopParse:
+        return
+    except LookupError as exc:  # expat asks Python for a codec it does not know
+        raise InputError(path, f"unknown XML encoding ({exc})", line=1) from None
+    except expat.ExpatError as exc:
+        message = expat.ErrorString(exc.code) if exc.code else str(exc)
         raise InputError(
-            path,
-            f"XML entities would expand to {total:,} characters, more than the limit "
-            f"of {limits.max_entity_expansion:,} (max_entity_expansion)",
-            line=line,
-            column=column,
-        )
+            path, f"not well-formed XML: {message}", line=exc.lineno, column=exc.offset + 1
+        ) from None
+
+
+_XML_DECLARATION = re.compile(rb"""\A\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def xml_as_utf8(path: Path, raw: bytes) -> bytes:
+    """Return RDF/XML ``raw`` in UTF-8, for pyoxigraph (which reads UTF-8 only).
+
+    A document declared in another encoding (``ISO-8859-1``; ``UTF-16`` with its byte
+    order mark) is decoded with that codec and its declaration rewritten to say UTF-8.
+    Lines stay where they were, so positions still point into the file. So every RDF/XML
+    file gets the strict (pyoxigraph) parse, whatever it declares.
+
+    Raises:
+        InputError: the declared encoding is unknown, or the bytes are not in it.
+    """
+    import codecs
+
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec, name = "utf-16", "UTF-16"
+    else:
+        match = _XML_DECLARATION.match(raw)
+        if match is None:
+            return raw
+        name = match.group(1).decode("ascii")
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            raise InputError(path, f"unknown XML encoding {name!r}", line=1) from None
+        if codec == "utf-8":
+            return raw
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line, column = position(raw, exc.start)
+        raise InputError(
+            path, f"not valid {name} ({exc.reason})", line=line, column=column
+        ) from None
+    text = re.sub(
+        r"""\A(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""", r'\1"UTF-8"', text, count=1
+    )
+    return text.encode("utf-8", errors="surrogatepass")
 
 
 #: rdflib parser name -> pyoxigraph format name
@@ -188,35 +265,83 @@ _OX_FORMATS = {
     "nquads": "N_QUADS",
     "trig": "TRIG",
     "xml": "RDF_XML",
+    "json-ld": "JSON_LD",
 }
+
+#: the one rule for RDF 1.2, in every reader and engine (tests/test_input_classes.py)
+RDF12_MESSAGE = (
+    "RDF 1.2 triple terms are not supported (nervegraph reads RDF 1.1; "
+    "use rdf:Statement reification)"
+)
+RDF12_DIRECTION_MESSAGE = (
+    "RDF 1.2 directional language tags are not supported (nervegraph reads RDF 1.1)"
+)
+
+
+def rdf12_position(raw: bytes, direction: bool = False) -> tuple[int | None, int | None]:
+    """Where to point an RDF 1.2 error: the first ``<<`` / ``{|`` (or ``--`` in a tag).
+
+    Only the position comes from the text; whether the file uses RDF 1.2 was decided
+    from the parser's output.
+    """
+    found = re.search(rb"@[A-Za-z]+(?:-[A-Za-z0-9]+)*--" if direction else rb"<<|\{\|", raw)
+    if found is None:
+        return 1, None
+    return position(raw, found.start())
+
+
+def term_too_long(term: Any, max_chars: int) -> int | None:
+    """Return the length of ``term``'s value or datatype IRI if over ``max_chars``."""
+    value = getattr(term, "value", None)
+    if isinstance(value, str) and len(value) > max_chars:
+        return len(value)
+    datatype = getattr(term, "datatype", None)
+    if datatype is not None and len(datatype.value) > max_chars:
+        return len(datatype.value)
+    return None
 
 
 def strict_parse(
     path: Path, raw: bytes, fmt: str, base_iri: str, limits: Limits | None = None
 ) -> None:
-    """Parse ``raw`` with pyoxigraph (strict RDF 1.1) and check term sizes.
+    """Parse ``raw`` with pyoxigraph (strict RDF 1.1) and check what it produced.
+
+    RDF/XML in another encoding is transcoded first (:func:`xml_as_utf8`); JSON-LD is
+    read by pyoxigraph's JSON-LD parser (it has no document loader: no remote context
+    is ever fetched). Refused, from the parsed terms: RDF 1.2 triple terms and
+    directional language tags, and any literal, IRI or datatype longer than
+    ``max_term_chars`` (counted on the parser's output, so XML entities or escapes
+    cannot hide a long one).
 
     Raises:
-        InputError: a syntax error (with pyoxigraph's line and column) or a literal/IRI
-            longer than :attr:`Limits.max_term_chars`.
+        InputError: a syntax error (with pyoxigraph's line and column), RDF 1.2, or a
+            term longer than :attr:`Limits.max_term_chars`.
     """
     name = _OX_FORMATS.get(fmt)
     if name is None:
         return
-    if fmt == "xml" and re.match(rb"\s*<\?xml[^>]*encoding=[\"'](?!utf-?8)", raw, re.I):
-        return  # pyoxigraph reads UTF-8 only; expat decodes the declared encoding
+    if fmt == "xml":
+        raw = xml_as_utf8(path, raw)
     import pyoxigraph
 
     limits = limits or _limits
-    big: str | None = None
+    big: int | None = None
+    big_text = ""
     try:
         for quad in pyoxigraph.parse(
             raw, format=getattr(pyoxigraph.RdfFormat, name), base_iri=base_iri
         ):
-            for term in (quad.subject, quad.predicate, quad.object):
-                value = getattr(term, "value", None)
-                if isinstance(value, str) and len(value) > limits.max_term_chars:
-                    big = value
+            obj = quad.object
+            if isinstance(obj, pyoxigraph.Triple):
+                line, column = rdf12_position(raw)
+                raise InputError(path, RDF12_MESSAGE, line=line, column=column)
+            if getattr(obj, "direction", None):
+                line, column = rdf12_position(raw, direction=True)
+                raise InputError(path, RDF12_DIRECTION_MESSAGE, line=line, column=column)
+            for term in (quad.subject, quad.predicate, obj):
+                big = term_too_long(term, limits.max_term_chars)
+                if big is not None:
+                    big_text = str(getattr(term, "value", ""))
                     break
             if big is not None:
                 break
@@ -234,12 +359,11 @@ def strict_parse(
     except (ValueError, OSError) as exc:  # e.g. an I/O error inside the XML reader
         raise InputError(path, str(exc) or type(exc).__name__) from None
     if big is not None:
-        head = big[:64].encode("utf-8")
-        found = raw.find(head)
-        line, column = position(raw, found) if found >= 0 else (None, None)
+        found = raw.find(big_text[:64].encode("utf-8")) if big_text else -1
+        line, column = position(raw, found) if found >= 0 else (1, None)
         raise InputError(
             path,
-            f"a literal or IRI of {len(big):,} characters exceeds the limit of "
+            f"a literal or IRI of {big:,} characters exceeds the limit of "
             f"{limits.max_term_chars:,} (max_term_chars)",
             line=line,
             column=column,
@@ -339,11 +463,13 @@ def precheck(path: Path, raw: bytes, fmt: str) -> None:
 
     ``fmt`` is an rdflib parser name. :func:`strict_parse` is the other half.
     """
-    if fmt != "xml":
-        check_text_bytes(path, raw)
+    if fmt != "xml" or not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_text_bytes(path, raw)  # XML forbids U+0000 too (UTF-16 has NUL bytes)
     if fmt == "xml":
         check_xml_entities(path, raw)
     elif fmt == "json-ld":
+        if raw.startswith(b"\xef\xbb\xbf"):  # RFC 8259 8.1: JSON text has no BOM
+            raise InputError(path, "a byte order mark before the JSON", line=1, column=1)
         check_json_depth(path, raw)
     else:
         check_depth(path, raw, fmt)
@@ -473,4 +599,5 @@ __all__ = [
     "precheck",
     "set_limits",
     "strict_parse",
+    "xml_as_utf8",
 ]

@@ -75,7 +75,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Turn files and directories into the list of RDF files to read.
 
     A directory contributes every file below it whose suffix is in :data:`FORMATS`,
-    sorted. Order of the arguments is kept; duplicates are dropped.
+    sorted. Order of the arguments is kept; a file named twice (by any path that
+    resolves to it) is read once.
 
     Raises:
         InputError: a path does not exist, or a directory holds no RDF file.
@@ -96,8 +97,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             raise InputError(path, "not a regular file")
         else:
             raise InputError(path, "no such file or directory")
-    unique: dict[Path, None] = dict.fromkeys(files)
-    return list(unique)
+    # The same file named twice (``d/x.ttl d/../d/x.ttl``, a symlink) is read once.
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def load_graph(
@@ -191,7 +195,10 @@ def load_store(files: list[Path]) -> pyoxigraph.Store:
         base = path.resolve().as_uri()
         count = engine_module.oxigraph_load_file(store, path, raw, fmt, base, max_chars)
         if count is None:  # refused or unreadable by pyoxigraph: rdflib's path decides
-            store.extend(_ox_quads(parse_file(path)))
+            try:
+                store.extend(_ox_quads(parse_file(path)))
+            except ValueError as exc:  # a term rdflib accepted that RDF 1.1 does not
+                raise InputError(path, f"not an RDF 1.1 term: {exc}") from None
         elif count == 0:
             raise InputError(path, "file is empty / contains no triples", line=1)
     return store
@@ -249,7 +256,9 @@ def parse_file(path: str | Path) -> rdflib.Graph:
     try:
         limits.strict_parse(path, raw, fmt, base)
     except InputError as exc:
-        if exc.message.startswith("a literal or IRI of") or len(raw) > _RDFLIB_RETRY_BYTES:
+        if exc.message.startswith(("a literal or IRI of", "RDF 1.2")) or (
+            len(raw) > _RDFLIB_RETRY_BYTES
+        ):
             raise
         strict_error = exc
 
@@ -323,12 +332,16 @@ def _check_utf8(path: Path, raw: bytes) -> None:
 
 def _check_jsonld(path: Path, raw: bytes) -> None:
     try:
-        document = json.loads(raw)
+        # numbers stay text: only the structure matters here, and int() refuses
+        # more than 4,300 digits
+        document = json.loads(raw, parse_int=str, parse_float=str, parse_constant=str)
     except RecursionError:
         raise InputError(path, "JSON nested too deeply to parse", line=1) from None
-    except json.JSONDecodeError as exc:
+    except json.JSONDecodeError as exc:  # before ValueError: it is one
         message = f"invalid JSON: {exc.msg}"
         raise InputError(path, message, line=exc.lineno, column=exc.colno) from None
+    except ValueError as exc:
+        raise InputError(path, f"invalid JSON: {exc}", line=1) from None
     remote = _offline.remote_jsonld_contexts(document)
     if remote:
         found = raw.find(json.dumps(remote[0]).encode("utf-8"))

@@ -22,6 +22,7 @@ Choices, so nobody has to guess:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -200,12 +201,16 @@ def validate_and_format(
     timeout: float | None = None,
     engine: str | None = None,
     fmt: str = "text",
+    started: float | None = None,
 ) -> tuple[bool, str]:
     """Answer ``nervegraph validate``: load, validate, and render the report.
 
     For ``github`` and ``junit``, each focus node is located in the files read (the
     given ones first, then the bundled ontology; without ``paths``, the bundled graph's
     files) by :func:`nervegraph.rdf.positions.locate`.
+
+    ``started`` (a :func:`time.monotonic` value) makes ``timeout`` count from then, so
+    reading the files counts against it too.
 
     Returns:
         ``(conforms, report text in fmt)``.
@@ -220,6 +225,9 @@ def validate_and_format(
     if paths:
         store = "oxigraph" if engine == "turbo" else "rdflib"
         data = load_graph(paths, include_ontology=include_ontology, engine=store)
+    if timeout is not None and started is not None:
+        # the command's deadline counts from its start: validation gets what is left
+        timeout = max(0.01, timeout - (time.monotonic() - started))
     result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
     if fmt not in POSITIONED_FORMATS:
         return result.conforms, format_report(result, fmt)
