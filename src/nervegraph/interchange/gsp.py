@@ -475,6 +475,11 @@ def load_into_store(  # noqa: PLR0913, PLR0915
                     raise
         except RemoteError as exc:
             left = _drop_staging(journal_file, [s for _, s in pairs], endpoints, token, send)
+            if "timed out" in exc.message and not left:
+                # the store may still be writing a staging graph after our DROP: keep the
+                # journal, so that the next load removes whatever ends up there
+                _write_journal(journal_file, record)
+                left = [s for _, s in pairs]
             raise RemoteError(
                 exc.url,
                 exc.message

@@ -162,12 +162,16 @@ class Upstream:
         with self._lock:
             if self.closed or self._ready.is_set():
                 return
-            if self.process is not None and self.process.stderr:
-                self.process.stderr.close()
-            try:
-                self.launch()
-            except Exception:  # noqa: BLE001 - the serve loop reports a dead upstream
-                log.exception("restarting Oxigraph failed")
+            log_file = getattr(self.process, "ng_log", None)
+            if log_file is not None:
+                log_file.close()
+            for attempt in range(3):
+                try:
+                    self.launch()
+                    break
+                except Exception as exc:  # noqa: BLE001 - the serve loop reports a dead upstream
+                    log.warning("restarting Oxigraph failed (attempt %d): %s", attempt + 1, exc)
+            else:
                 return
             self.restarts += 1
             log.info("Oxigraph restarted on %s:%d", self.host, self.port)
@@ -415,6 +419,10 @@ class GuardHandler(BaseHTTPRequestHandler):
         upstream = self.server.upstream
         deadline = self._deadline()
         self._answer_started = False
+        # only a query is stopped when its client leaves: an update or an upload is a write
+        # that Oxigraph applies whole or not at all, and killing the server for it would
+        # also abort every other client's request
+        self._is_query = urllib.parse.urlsplit(self.path).path == "/query"
         try:
             generation, conn = self._connect()
         except (ConnectionError, OSError) as exc:
@@ -458,7 +466,9 @@ class GuardHandler(BaseHTTPRequestHandler):
             self._relay(response, sock, deadline)
             finished = True
         except _Abandoned:
-            upstream.kill_and_restart(generation, "the client disconnected before its answer")
+            if self._is_query:
+                upstream.kill_and_restart(generation, "the client disconnected before its answer")
+            # an upload cut short is dropped by Oxigraph when the connection closes
             self.close_connection = True
         except TimeoutError:
             upstream.kill_and_restart(generation, "a query ran past --timeout-s")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import http.client
 import logging
 import os
 import secrets
@@ -259,10 +260,11 @@ def _wait_until_ready(
 ) -> None:
     """Wait until the Oxigraph ``process`` answers ``ASK {}`` on ``host:port``."""
     deadline = time.monotonic() + timeout
-    probe = f"http://{host}:{port}/query?query=" + urllib.parse.quote("ASK {}")
+    # http.client, not urllib: urllib would send the probe through $http_proxy
+    probe = "/query?query=" + urllib.parse.quote("ASK {}")
     while True:
         if process.poll() is not None:
-            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            stderr = _read_log(process)
             last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
             if "in use" in stderr.lower():
                 raise ServerError(f"port {port} on {host} is already in use")
@@ -270,15 +272,27 @@ def _wait_until_ready(
                 f"oxigraph exited with code {process.returncode} on start"
                 + (f": {last}" if last else "")
             )
+        conn = http.client.HTTPConnection(host, port, timeout=1.0)
         try:
-            with urllib.request.urlopen(probe, timeout=1.0) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
+            conn.request("GET", probe)
+            if conn.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
             pass
+        finally:
+            conn.close()
         if time.monotonic() > deadline:
             raise ServerError(f"oxigraph did not answer on {host}:{port} in {timeout:.0f}s")
         time.sleep(0.05)
+
+
+def _read_log(process: subprocess.Popen[bytes]) -> str:
+    """Return what the Oxigraph process wrote to stderr (its log file)."""
+    log_file = getattr(process, "ng_log", None)
+    if log_file is None:
+        return process.stderr.read().decode(errors="replace") if process.stderr else ""
+    log_file.seek(0)
+    return log_file.read()[-65536:].decode(errors="replace")
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
@@ -291,8 +305,9 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> int
             log.warning("oxigraph did not stop on SIGTERM; killing it")
             process.kill()
             process.wait()
-    if process.stderr:
-        process.stderr.close()
+    log_file = getattr(process, "ng_log", None)
+    if log_file is not None:
+        log_file.close()
     return process.returncode
 
 
@@ -397,13 +412,18 @@ def start_server(
 
         def start(args: list[str]) -> subprocess.Popen[bytes]:
             log.debug("starting %s", " ".join(args))
-            return subprocess.Popen(  # noqa: S603
+            # stderr to a file, not a pipe: nobody reads a pipe while the server runs,
+            # and a full one (an error line per aborted upload) would block Oxigraph
+            log_file = tempfile.TemporaryFile(prefix="ng-oxigraph-log-")
+            process = subprocess.Popen(  # noqa: S603
                 args,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=log_file,
                 start_new_session=True,  # Ctrl-C reaches us; we forward it and wait
             )
+            process.ng_log = log_file  # type: ignore[attr-defined]
+            return process
 
         upstream = Upstream(
             command,
