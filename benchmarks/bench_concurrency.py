@@ -126,20 +126,21 @@ def run_workload(
     runs: int = 2000,
     threads: int = 8,
     with_load: bool = True,
+    token: str | None = None,
 ) -> Outcome:
     """Run ``runs`` queries from ``threads`` threads; a loader swaps SWAP_GRAPH meanwhile."""
     outcome = Outcome()
     lock = threading.Lock()
     counter = iter(range(runs))
     old, new = swap_graph(OLD_SIZE), swap_graph(NEW_SIZE)
-    put_graph(store_url, SWAP_GRAPH, old)
+    put_graph(store_url, SWAP_GRAPH, old, token=token)
     stop = threading.Event()
 
     def loader() -> None:
         versions = (new, old)
         i = 0
         while not stop.is_set():
-            put_graph(store_url, SWAP_GRAPH, versions[i % 2])
+            put_graph(store_url, SWAP_GRAPH, versions[i % 2], token=token)
             i += 1
             with lock:
                 outcome.loads += 1
@@ -228,7 +229,12 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     with start_server(port=0, writable=True) as server:
         jobs = prepare_jobs(local, server.query_url)
         outcome = run_workload(
-            server.query_url, server.store_url, jobs, runs=args.runs, threads=args.threads
+            server.query_url,
+            server.store_url,
+            jobs,
+            runs=args.runs,
+            threads=args.threads,
+            token=server.token,
         )
     text = report(outcome, args.threads)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

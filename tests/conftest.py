@@ -29,16 +29,26 @@ def source_path() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_store_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_store_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Hide ``nervegraph load``'s environment defaults and ``$NERVEGRAPH_PROJECT``.
 
-    ``NERVEGRAPH_STORE_URL``/``_USER``/``_PASSWORD`` set in the shell would send the
-    Oxigraph tests' loads elsewhere; a test that wants them sets them itself.
+    ``NERVEGRAPH_STORE_URL``/``_USER``/``_PASSWORD``/``_UPDATE_URL``/``_TOKEN`` set in the
+    shell would send the Oxigraph tests' loads elsewhere; a test that wants them sets
+    them itself. Load journals go to a temporary directory, not ~/.local/state.
     """
-    for name in ("NERVEGRAPH_STORE_URL", "NERVEGRAPH_STORE_USER", "NERVEGRAPH_STORE_PASSWORD"):
+    for name in (
+        "NERVEGRAPH_STORE_URL",
+        "NERVEGRAPH_STORE_USER",
+        "NERVEGRAPH_STORE_PASSWORD",
+        "NERVEGRAPH_UPDATE_URL",
+        "NERVEGRAPH_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     # A project named in the shell would replace this checkout's graph in every test.
     monkeypatch.delenv("NERVEGRAPH_PROJECT", raising=False)
+    monkeypatch.setenv("NERVEGRAPH_JOURNAL_DIR", str(tmp_path_factory.mktemp("journals")))
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +104,9 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 def drop_graph(server: Server, graph_iri: str) -> None:
     """Remove a named graph a test added to the shared server (HTTP DELETE)."""
     url = f"{server.store_url}?graph={urllib.parse.quote(graph_iri, safe='')}"
-    request = urllib.request.Request(url, method="DELETE")  # noqa: S310 - 127.0.0.1
+    request = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+        url, method="DELETE", headers=server.auth_headers()
+    )
     try:
         urllib.request.urlopen(request, timeout=30).close()  # noqa: S310
     except urllib.error.HTTPError as exc:

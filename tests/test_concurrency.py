@@ -39,7 +39,12 @@ def test_2000_queries_from_8_threads_during_a_load(
     jobs = bench.prepare_jobs(local_graph, oxigraph_server.query_url)  # serial answers
     try:
         outcome = bench.run_workload(
-            oxigraph_server.query_url, oxigraph_server.store_url, jobs, runs=2000, threads=8
+            oxigraph_server.query_url,
+            oxigraph_server.store_url,
+            jobs,
+            runs=2000,
+            threads=8,
+            token=oxigraph_server.token,
         )
     finally:  # the server is shared: leave it as the session fixture made it
         drop_graph(oxigraph_server, bench.SWAP_GRAPH)

@@ -127,7 +127,14 @@ def test_server_killed_during_load_five_times(
 
             def load(server: Server = server, errors: list[BaseException] = errors) -> None:
                 try:
-                    store.put_graph(server.store_url, graph_iri, big, retries=1, timeout=30)
+                    store.put_graph(
+                        server.store_url,
+                        graph_iri,
+                        big,
+                        retries=1,
+                        timeout=30,
+                        token=server.token,
+                    )
                 except BaseException as exc:  # noqa: BLE001 - inspected below
                     errors.append(exc)
 
@@ -161,7 +168,8 @@ def test_malformed_body_never_replaces_a_good_graph(
         "@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:a ex:q ex:c .\n",
         encoding="utf-8",
     )
-    report = load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[good])
+    token = oxigraph_server.token
+    report = load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[good], token=token)
     try:
         assert report.graphs[graph_iri] == 2
         sent: list[object] = []
@@ -169,7 +177,9 @@ def test_malformed_body_never_replaces_a_good_graph(
         for name in ("ttl-truncated.ttl", "ttl-deep-list-300.ttl", "nt-relative-iri.nt"):
             bad = REPO / "tests" / "data" / "malformed" / name
             with pytest.raises(InputError):
-                load_into_store(oxigraph_server.base_url, graph=graph_iri, data=[bad])
+                load_into_store(
+                    oxigraph_server.base_url, graph=graph_iri, data=[bad], token=token
+                )
         assert sent == []
         monkeypatch.undo()
         assert count_triples(oxigraph_server.query_url, graph_iri) == 2

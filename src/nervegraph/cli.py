@@ -318,19 +318,55 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Store directory (kept); default: a temporary one, removed on exit.",
 )
-@click.option("--writable", is_flag=True, help="Allow SPARQL Update and Graph Store writes.")
-@click.option("--timeout-s", "timeout_s", type=int, help="Server-side query timeout (seconds).")
+@click.option(
+    "--writable",
+    is_flag=True,
+    help="Allow SPARQL Update and Graph Store writes (with the bearer token it prints).",
+)
+@click.option(
+    "--timeout-s",
+    "timeout_s",
+    type=click.IntRange(min=1),
+    help="Query timeout (seconds): a query still running 1 s later is stopped (503).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the write token from this file, or write a new one there (mode 0600).",
+)
+@click.option(
+    "--i-know-this-is-public",
+    "allow_public",
+    is_flag=True,
+    help="Allow a --host that is not loopback (anyone who reaches it can query it).",
+)
 @handle_errors
 def serve(
-    host: str, port: int, location: Path | None, writable: bool, timeout_s: int | None
+    host: str,
+    port: int,
+    location: Path | None,
+    writable: bool,
+    timeout_s: int | None,
+    token_file: Path | None,
+    allow_public: bool,
 ) -> None:
     """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C.
 
     Every file (ontology, data, mappings) is a named graph
     https://w3id.org/nervegraph/graph/<stem>; the default graph is their union.
-    Exit 2 when the port is in use or the server cannot start.
+    Requests for another Host, and writes from another Origin, are refused; writes need
+    the bearer token printed on start. Exit 2 when the port is in use, the host is not
+    loopback without --i-know-this-is-public, or the server cannot start.
     """
+    from nervegraph.interchange.guard import is_loopback
     from nervegraph.interchange.server import serve as run_server
+
+    if not is_loopback(host) and allow_public:
+        click.echo(
+            f"warning: listening on {host}, not loopback: anyone who can reach this machine "
+            "can query the store" + (" (writes still need the token)" if writable else ""),
+            err=True,
+        )
 
     def ready(server: Any) -> None:
         mode = "read-write" if server.writable else "read-only"
@@ -338,6 +374,13 @@ def serve(
         for item in server.graphs:
             click.echo(f"  graph <{item.graph}>  <- {item.path.name}")
         click.echo(f"Example: {server.example_command()}")
+        if server.token:
+            click.echo(
+                f"Write token (send 'Authorization: Bearer <token>'; "
+                f"nervegraph load reads $NERVEGRAPH_TOKEN): {server.token}\n"
+                f"  also in {server.token_file} (mode 0600)",
+                err=True,
+            )
         click.echo("Press Ctrl-C to stop.")
 
     sys.exit(
@@ -348,6 +391,8 @@ def serve(
             writable=writable,
             timeout_s=timeout_s,
             on_ready=ready,
+            token_file=token_file,
+            allow_public=allow_public,
         )
     )
 
@@ -362,17 +407,45 @@ def serve(
     type=click.Path(path_type=Path),
     help="File or directory to load (repeatable); default: the bundled graph.",
 )
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    help="Bearer token for a 'nervegraph serve --writable' server; default $NERVEGRAPH_TOKEN.",
+)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Journal file of this store's loads (default under $XDG_STATE_HOME/nervegraph).",
+)
 @timeout_option(60.0)
 @handle_errors
-def load(endpoint: str, graph: str | None, data: tuple[Path, ...], timeout: float) -> None:
+def load(
+    endpoint: str,
+    graph: str | None,
+    data: tuple[Path, ...],
+    token: str | None,
+    journal: Path | None,
+    timeout: float,
+) -> None:
     """Load the graph into a store over the SPARQL 1.1 Graph Store Protocol.
 
-    Each named graph is replaced (HTTP PUT), so loading twice gives the same triples.
-    Prints the triple counts read back from the store. Exit 2 on an error.
+    All or nothing: every graph is uploaded (HTTP PUT) into a staging graph, then one
+    SPARQL Update moves them all into place, so the store holds all the old graphs or
+    all the new ones. Loading twice gives the same triples. A timed-out request is not
+    re-sent. Prints the triple counts read back from the store. Exit 2 on an error.
     """
     from nervegraph.interchange.gsp import format_load_report, load_into_store
 
-    report = load_into_store(endpoint, graph=graph, data=list(data) or None, timeout=timeout)
+    report = load_into_store(
+        endpoint,
+        graph=graph,
+        data=list(data) or None,
+        timeout=timeout,
+        token=token,
+        journal=journal,
+    )
+    if report.recovered:
+        click.echo(f"note: {report.recovered}", err=True)
     click.echo(format_load_report(report), nl=False)
 
 
