@@ -123,7 +123,8 @@ def _deadline(seconds: float | None, what: str, grace: float = 0.0) -> Any:
     import threading
 
     def expire() -> None:
-        sys.stderr.write(f"error: {what} timed out: did not finish within {seconds:g} s (--timeout)\n")
+        message = f"{what} timed out: did not finish within {seconds:g} s (--timeout)"
+        sys.stderr.write(f"error: {message}\n")
         sys.stderr.flush()
         os._exit(EXIT_ERROR)
 
