@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from nervegraph import cli, resources
 from nervegraph.rdf.load import load_graph
-from nervegraph.scaffold import find_headings, new_source
+from nervegraph.sources.scaffold import find_headings, new_source
 from nervegraph.vocab import NG
 
 TEST_DATA = Path(__file__).resolve().parent / "data"

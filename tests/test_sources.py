@@ -22,7 +22,7 @@ from nervegraph.queries import run_query
 from nervegraph.rdf.load import load_graph
 from nervegraph.resources import bundled_dir
 from nervegraph.shacl.validate import validate_graph
-from nervegraph.sources import _hedge_words, check_sources, hedge_words_in
+from nervegraph.sources.check import _hedge_words, check_sources, hedge_words_in
 from nervegraph.vocab import NGE, NGSRC
 
 HERE = Path(__file__).resolve().parent / "data" / "sources"

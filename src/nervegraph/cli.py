@@ -782,7 +782,7 @@ def check_sources_command(
     exit 2 on bad input or when no article's text is found.
     """
     from nervegraph import resources
-    from nervegraph.sources import check_sources
+    from nervegraph.sources.check import check_sources
 
     result = check_sources(
         list(paths) or resources.data_files(),
@@ -814,7 +814,7 @@ def new_source_command(text_file: Path, slug: str | None, title: str | None, lan
     not end with . , ; or : (a question only in Title Case); the first line is the
     title. Exit 2 when data/SLUG.ttl exists (never overwritten) or outside a project.
     """
-    from nervegraph.scaffold import new_source
+    from nervegraph.sources.scaffold import new_source
 
     report = new_source(text_file, slug=slug, title=title, language=language)
     click.echo(f"wrote {report.data_file}: {len(report.sections)} sections of <{report.article}>")

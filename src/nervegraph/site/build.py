@@ -12,8 +12,8 @@ from rdflib import RDF, Graph, URIRef
 from nervegraph.errors import NervegraphError
 from nervegraph.queries import list_queries, run_query
 from nervegraph.rdf.load import load_graph
+from nervegraph.sources.text import SectionText, default_source_dirs, find_text, split_sections
 
-from .article import SectionText, default_source_dirs, find_text, split_sections
 from .files import OutputDir
 from .model import NGNS, SiteModel, build_model
 from .pages import (

@@ -8,11 +8,10 @@ rebuild removes the pages of entities that no longer exist.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from nervegraph.errors import NervegraphError
+from nervegraph.rdf.files import atomic_write_bytes
 
 
 class SiteError(NervegraphError):
@@ -20,19 +19,9 @@ class SiteError(NervegraphError):
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
+    """Write one file of the site: its directory made, then the one atomic writer."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 def sha256_file(path: Path) -> str:

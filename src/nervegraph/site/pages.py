@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
 
+from nervegraph.sources.text import SectionText
 from nervegraph.vocab import curie
 
 from . import svg
-from .article import SectionText, excerpt
+from .article import excerpt
 from .model import NGNS, Entity, SiteModel, Statement, Term, slug
 from .render import esc, external_href, page, table, term
 

@@ -33,9 +33,7 @@ article this finds exactly its 17 section headings.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,8 +44,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from nervegraph import resources
 from nervegraph.errors import InputError, NervegraphError
 from nervegraph.rdf.canonical import canonical_graph_text
-from nervegraph.rdf.files import atomic_write_text
-from nervegraph.site.article import split_sections
+from nervegraph.rdf.files import atomic_write_bytes, atomic_write_text
+from nervegraph.sources.text import split_sections
 from nervegraph.vocab import NG, NGSRC, bind_prefixes
 
 _LIST_ITEM = re.compile(r"^(?:[\u2022\u2023\u25e6\u2043\u2219*\-\u2013\u2014]|\d+[.)])\s")
@@ -174,19 +172,6 @@ def _already_declared(files: list[Path], slug: str, sha256: str) -> tuple[Path, 
     return None
 
 
-def _write_bytes_atomically(path: Path, raw: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
 def new_source(
     text_file: str | Path,
     *,
@@ -257,7 +242,7 @@ def new_source(
     turtle = canonical_graph_text(graph)
     if copied:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        _write_bytes_atomically(copy, raw)
+        atomic_write_bytes(copy, raw)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, turtle)
     return ScaffoldReport(target, copy, copied, NGSRC + slug, digest, sections)

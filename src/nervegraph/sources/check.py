@@ -52,22 +52,17 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from nervegraph.errors import InputError
 from nervegraph.rdf.load import load_graph
+from nervegraph.sources.text import normalise, split_sections, text_candidates
 from nervegraph.vocab import NG, NGQ, curie
 
 #: Default ``--min-coverage``: the share (in %) of fact-stating sentences to be cited.
 DEFAULT_MIN_COVERAGE = 95.0
 #: File suffixes read when a directory is given (as :data:`nervegraph.graph.FORMATS`).
 _RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf", ".owl", ".xml")
-_QUOTE_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 #: a sentence ends after . ! ? when a space and a capital letter or an opening quote follow
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 _BULLET = re.compile(r"^[\u2022\-*]\s*")
 _HEDGE_SCHEME = URIRef(NGQ + "HedgeScheme")
-
-
-def normalise(text: str) -> str:
-    """Fold typographic quotes to ASCII and runs of whitespace to one space."""
-    return re.sub(r"\s+", " ", text.translate(_QUOTE_CHARS)).strip()
 
 
 @dataclass(frozen=True)
@@ -305,18 +300,6 @@ def hedge_words_in(
     return [(w, c) for _pos, w, c in sorted(found, key=lambda t: t[0])]
 
 
-def _find_text(name: str, declared_in: list[Path], source_dirs: Sequence[Path]) -> list[Path]:
-    candidates = [Path(d) / name for d in source_dirs]
-    for data_file in declared_in:
-        here = data_file.resolve().parent
-        candidates += [
-            here / name,
-            here.parent / "sources" / name,
-            here.parent.parent / "shared" / "source" / name,
-        ]
-    return list(dict.fromkeys(candidates))
-
-
 @dataclass
 class _Section:
     iri: URIRef
@@ -343,38 +326,27 @@ def _check_one(
     text: str,
     hedges: Sequence[tuple[re.Pattern[str], str, URIRef]],
 ) -> None:
-    lines = [normalise(line) for line in text.splitlines()]
     sections = _sections(graph, article)
     # 1. place each heading on a line, in order; a section's body runs to the next heading
-    starts: list[int] = []
-    cursor = 0
-    for sec in sections:
-        wanted = normalise(sec.heading)
-        try:
-            at = lines.index(wanted, cursor)
-        except ValueError:
+    placed = split_sections(text, [sec.heading for sec in sections])
+    for sec, part in zip(sections, placed, strict=True):
+        if not part.found:
             report.problems.append(
                 f"heading {sec.heading!r} (section {sec.index}) is not a line of the text "
                 "after the previous heading"
             )
-            at = -1
-        starts.append(at)
-        if at >= 0:
-            cursor = at + 1
     excluded = {
         normalise(str(s)) for s in graph.objects(article, URIRef(NG + "nonFactStatingSentence"))
     }
     seen_excluded: set[str] = set()
     sentences: dict[URIRef, list[Sentence]] = {}
-    for i, sec in enumerate(sections):
-        if starts[i] < 0:
+    for sec, part in zip(sections, placed, strict=True):
+        if not part.found:
             continue
-        following = [s for s in starts[i + 1 :] if s >= 0]
-        end = following[0] if following else len(lines)
         body_parts: list[str] = []
         offset = 0
         own: list[Sentence] = []
-        for line in lines[starts[i] + 1 : end]:
+        for line in map(normalise, part.body.splitlines()):
             if not line:
                 continue
             for s, e in split_sentences(line):
@@ -388,14 +360,14 @@ def _check_one(
             body_parts.append(line)
             offset += len(line) + 1
         sec.body = " ".join(body_parts)
-        sec.heading_text = lines[starts[i]]
+        sec.heading_text = normalise(sec.heading)
         sentences[sec.iri] = own
     report.problems.extend(
         f"ng:nonFactStatingSentence {s!r} is not a sentence of the text"
         for s in sorted(excluded - seen_excluded)
     )
     # 2. quotes: in the text, in their section; mark the sentences they overlap
-    whole = " ".join(lines)
+    whole = " ".join(normalise(line) for line in text.splitlines())
     by_iri = {s.iri: s for s in sections}
     cited: dict[URIRef, set[int]] = {iri: set() for iri in sentences}
     rows = [
@@ -511,7 +483,7 @@ def check_sources(
             report.problems.append(f"ng:sourceFile {name!r} is not a bare file name")
             report.text_path = Path(name or ".")
             continue
-        report.looked_in = _find_text(name, declared.get(article, []), dirs)
+        report.looked_in = text_candidates(name, declared.get(article, []), dirs)
         found = next((p for p in report.looked_in if p.is_file()), None)
         if found is None:
             continue
