@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,22 @@ def source_text(source_file: Path) -> str:
 def local_graph() -> rdflib.Graph:
     """The bundled graph, loaded once per session (do not modify it)."""
     return load_graph()
+
+
+@pytest.fixture(scope="session")
+def fixture_report() -> Callable[[Path], object]:
+    """``validate_graph(load_graph([path]))`` (default engine), once per fixture file.
+
+    test_shapes.py checks each fixture's report against its header and test_engines.py
+    compares it with pySHACL's: both read the same report (do not modify it).
+    """
+    from nervegraph.shacl.validate import validate_graph
+
+    @functools.cache
+    def report(path: Path) -> object:
+        return validate_graph(load_graph([path]))
+
+    return report
 
 
 @pytest.fixture(scope="session")

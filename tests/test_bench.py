@@ -19,6 +19,8 @@ import pytest
 
 from nervegraph.queries.catalogue import StoredQuery
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench_perf.py"
 

@@ -179,7 +179,6 @@ def test_cli_refuses_every_payload(
             assert result.exit_code == 0 and "herniated disc" in result.output
 
 
-@pytest.mark.slow
 def test_endpoint_refuses_before_any_request(
     oxigraph_server: Server,
     local_graph: rdflib.Graph,
@@ -215,7 +214,6 @@ def test_endpoint_refuses_before_any_request(
     assert after == before
 
 
-@pytest.mark.slow
 def test_payloads_sent_as_literals_match_nothing(oxigraph_server: Server) -> None:
     """What does reach the server travels as a serialised literal: no rows, no writes."""
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

@@ -47,7 +47,6 @@ LOOPBACK = "127.0.0.1"
 #: A query that takes far longer than any timeout below: a 3-way cross join.
 HEAVY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
-pytestmark = pytest.mark.slow
 
 
 # local_graph and oxigraph_server are session fixtures in conftest.py.
@@ -82,6 +81,7 @@ def test_union_default_graph_equals_local_graph(
     assert all(name.startswith(GRAPH_BASE) for name in names)
 
 
+@pytest.mark.slow
 def test_serve_by_full_path_from_a_bare_environment(tmp_path: Path) -> None:
     """``/venv/bin/nervegraph serve`` works without the venv on PATH and stops on SIGINT."""
     executable = Path(sys.executable).parent / "nervegraph"
@@ -173,6 +173,7 @@ def test_load_one_named_graph_with_blank_nodes_is_idempotent(
     assert counts[0] == counts[1] == len(rdflib.Graph().parse(data))
 
 
+@pytest.mark.slow
 def test_load_into_a_stopped_server_names_the_graph(tmp_path: Path) -> None:
     endpoint = f"http://{LOOPBACK}:{_unused_port()}"
     with pytest.raises(RemoteError) as info:
