@@ -301,16 +301,13 @@ def test_http_error_is_a_remote_error(oxigraph_server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def timeout_server() -> Iterator[Server]:
-    """A server that stops any query after 1 s, for the three time-out tests."""
+    """A server that stops any query after 1 s, for the three time-out tests.
+
+    The server time-out test goes first: the client time-out tests leave their query
+    running on the server (until its 1 s), which would slow the next one down.
+    """
     with start_server(port=0, timeout_s=1) as server:
         yield server
-
-
-def test_client_timeout_is_a_clear_error(timeout_server: Server) -> None:
-    started = time.monotonic()
-    with pytest.raises(RemoteError, match="timed out"):
-        run_remote(HEAVY_QUERY, timeout_server.query_url, timeout=0.3)
-    assert time.monotonic() - started < 1  # the client's 0.3 s, not the server's 1 s
 
 
 def test_server_timeout_is_a_clear_error(timeout_server: Server) -> None:
@@ -318,6 +315,13 @@ def test_server_timeout_is_a_clear_error(timeout_server: Server) -> None:
     with pytest.raises(RemoteError, match="timed out"):
         run_remote(HEAVY_QUERY, timeout_server.query_url, timeout=30)
     assert time.monotonic() - started < 15  # the server's 1 s, not the client's 30 s
+
+
+def test_client_timeout_is_a_clear_error(timeout_server: Server) -> None:
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match="timed out"):
+        run_remote(HEAVY_QUERY, timeout_server.query_url, timeout=0.3)
+    assert time.monotonic() - started < 1  # the client's 0.3 s, not the server's 1 s
 
 
 # ------------------------------------------------------------------ a second engine
