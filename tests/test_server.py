@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -173,17 +174,27 @@ def test_load_one_named_graph_with_blank_nodes_is_idempotent(
     assert counts[0] == counts[1] == len(rdflib.Graph().parse(data))
 
 
-@pytest.mark.slow
-def test_load_into_a_stopped_server_names_the_graph(tmp_path: Path) -> None:
+def test_load_into_a_stopped_server_names_the_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nervegraph.interchange import gsp
+
     endpoint = f"http://{LOOPBACK}:{_unused_port()}"
     with pytest.raises(RemoteError) as info:
         load_into_store(endpoint, retries=2, backoff=0.01)
     message = str(info.value)
     assert "could not load graph <" + GRAPH_BASE in message
     assert "after 2 attempts" in message
+    # The CLI's default retries wait 0.5 + 1 + 2 s between attempts: record the waits
+    # (gsp's own 'time' only) instead of sleeping through them.
+    waits: list[float] = []
+    monkeypatch.setattr(gsp, "time", types.SimpleNamespace(sleep=waits.append))
     result = CliRunner().invoke(cli.main, ["load", "--endpoint", endpoint, "--timeout", "2"])
     assert result.exit_code == 2
     assert result.output.count("error:") == 1 and "Traceback" not in result.output
+    assert f"after {gsp.DEFAULT_RETRIES} attempts" in result.output
+    backoff = gsp.DEFAULT_BACKOFF
+    assert waits == [backoff * 2**i for i in range(gsp.DEFAULT_RETRIES - 1)]
 
 
 # ------------------------------------------------------------------ remote queries
