@@ -35,8 +35,6 @@ from nervegraph.interchange import gsp as store
 from nervegraph.interchange.gsp import count_triples, load_into_store
 from nervegraph.interchange.server import Server, free_port, start_server
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parents[1]
 EXPORT_TRIALS = 10
 SERVER_KILLS = 3
@@ -82,6 +80,7 @@ def _canonical(data: bytes) -> list[bytes]:
     return sorted(re.sub(rb"_:\S+", b"_:b", line) for line in data.splitlines())
 
 
+@pytest.mark.slow
 def test_export_killed_at_random_leaves_old_or_new(synthetic: Path, tmp_path: Path) -> None:
     output = tmp_path / "out.nt"
     # "new": a complete export of the big graph; "old": a different, smaller file.
@@ -115,6 +114,7 @@ def test_export_killed_at_random_leaves_old_or_new(synthetic: Path, tmp_path: Pa
     assert outcomes["torn"] == 0
 
 
+@pytest.mark.slow
 def test_server_killed_during_load_leaves_graph_complete_or_absent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
