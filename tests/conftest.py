@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import rdflib
 
 from nervegraph.interchange.server import Server, start_server
+from nervegraph.queries.catalogue import StoredQuery, list_queries
 from nervegraph.rdf.load import load_graph
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO_ROOT / "tests" / "data"
+QUERY_DIR = REPO_ROOT / "queries"
 SOURCE_NAME = "pinched-nerve-muscle-spasms.txt"
+
+
+def query_names(folder: str = "") -> list[str]:
+    """Catalogue names of the checkout's stored queries, from file names alone.
+
+    For ``parametrize``: collection reads no file and parses nothing. Tests get the
+    parsed query from the ``catalogue`` fixture; ``test_queries.py`` checks that these
+    names are exactly the catalogue's (an installed wheel ships the same queries).
+    """
+    root = QUERY_DIR / folder if folder else QUERY_DIR
+    return sorted(
+        p.relative_to(QUERY_DIR).with_suffix("").as_posix() for p in root.rglob("*.rq")
+    )
 
 
 def source_path() -> Path:
@@ -85,6 +101,28 @@ def source_text(source_file: Path) -> str:
 def local_graph() -> rdflib.Graph:
     """The bundled graph, loaded once per session (do not modify it)."""
     return load_graph()
+
+
+@pytest.fixture(scope="session")
+def fixture_report() -> Callable[[Path], object]:
+    """``validate_graph(load_graph([path]))`` (default engine), once per fixture file.
+
+    test_shapes.py checks each fixture's report against its header and test_engines.py
+    compares it with pySHACL's: both read the same report (do not modify it).
+    """
+    from nervegraph.shacl.validate import validate_graph
+
+    @functools.cache
+    def report(path: Path) -> object:
+        return validate_graph(load_graph([path]))
+
+    return report
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> dict[str, StoredQuery]:
+    """The stored queries by name, read once per session (each parses its SPARQL once)."""
+    return {query.name: query for query in list_queries()}
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nervegraph import cli
 from nervegraph.errors import InputError
 from nervegraph.rdf.guards import get_limits
 from nervegraph.rdf.load import load_graph, parse_file
@@ -79,24 +81,34 @@ def _cli() -> list[str]:
     return [str(beside)] if beside.exists() else [sys.executable, "-m", "nervegraph.cli"]
 
 
-@pytest.mark.slow
-def test_cli_validate_sample_exits_2_with_position() -> None:
-    """The installed CLI, one subprocess per file, each with a timeout."""
+def _assert_clean_exit_2(name: str, code: int, stdout: str, stderr: str) -> None:
     lines = {row["file"]: row["expected line"] for row in CASES}
-    for name in SAMPLE:
-        path = MALFORMED / name
-        proc = subprocess.run(
-            [*_cli(), "validate", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert proc.returncode == 2, (name, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stdout + proc.stderr
-        expected = re.escape(f"error: {path}:{lines[name]}") + r"(:\d+)?: \S"
-        assert re.match(expected, proc.stderr), proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    path = MALFORMED / name
+    assert code == 2, (name, stdout, stderr)
+    assert "Traceback" not in stdout + stderr
+    expected = re.escape(f"error: {path}:{lines[name]}") + r"(:\d+)?: \S"
+    assert re.match(expected, stderr), stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_cli_validate_sample_exits_2_with_position(name: str) -> None:
+    """``nervegraph validate FILE``: exit 2 and one ``error: path:line`` line, in-process."""
+    result = CliRunner().invoke(cli.main, ["validate", str(MALFORMED / name)])
+    _assert_clean_exit_2(name, result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("name", ["rdf-billion-laughs.rdf", "ttl-nul-byte.ttl"])
+def test_installed_cli_validate_exits_2_with_position(name: str) -> None:
+    """The installed CLI as a real process (with a timeout) on two of the nastiest files."""
+    proc = subprocess.run(
+        [*_cli(), "validate", str(MALFORMED / name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    _assert_clean_exit_2(name, proc.returncode, proc.stdout, proc.stderr)
 
 
 # ------------------------------------------------------------------ generated giants

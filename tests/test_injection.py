@@ -25,7 +25,8 @@ from click.testing import CliRunner
 from nervegraph import cli
 from nervegraph.errors import ParameterError, QueryError
 from nervegraph.interchange.server import Server
-from nervegraph.queries import bindings_as_values, remote, run_query
+from nervegraph.queries import StoredQuery, bindings_as_values, remote, run_query
+from nervegraph.queries import run as run_module
 from nervegraph.queries.remote import run_remote, run_stored_remote
 
 INSERTED = "<http://x/a> <http://x/b> <http://x/c>"
@@ -89,6 +90,24 @@ PAYLOADS = _payloads()
 QUERY = "causes-by-region"
 
 
+@pytest.fixture
+def parsed_once(monkeypatch: pytest.MonkeyPatch) -> StoredQuery:
+    """``causes-by-region``, its SPARQL parsed once for all the payloads of a test.
+
+    Every lookup by name reads and parses the file again (~40 ms, 200+ times per test);
+    the parameter path is under test, not the lookup (test_queries.py tests that), so
+    lookups of QUERY return one parsed query, in the library and the CLI alike.
+    """
+    real = run_module.find_query
+    stored = real(QUERY)
+
+    def find_query(name: str, *args: object, **kwargs: object) -> StoredQuery:
+        return stored if name == QUERY else real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "find_query", find_query)
+    return stored
+
+
 def test_there_are_enough_payloads() -> None:
     assert len(FRAGMENTS) >= 40
     assert len(PAYLOADS) >= 200
@@ -114,7 +133,9 @@ def _lookup(local_graph: rdflib.Graph, payload: str) -> list[dict[str, object]] 
         return None
 
 
-def test_library_refuses_every_payload(local_graph: rdflib.Graph) -> None:
+def test_library_refuses_every_payload(
+    local_graph: rdflib.Graph, parsed_once: StoredQuery
+) -> None:
     before = len(local_graph)
     outcomes = {"refused": 0, "honest rows": 0}
     for payload in PAYLOADS:
@@ -133,7 +154,9 @@ def test_library_refuses_every_payload(local_graph: rdflib.Graph) -> None:
     assert len(local_graph) == before
 
 
-def test_library_refuses_payloads_given_as_iris(local_graph: rdflib.Graph) -> None:
+def test_library_refuses_payloads_given_as_iris(
+    local_graph: rdflib.Graph, parsed_once: StoredQuery
+) -> None:
     """Handing a URIRef straight in skips label lookup: the IRI check must still hold."""
     for payload in PAYLOADS[::3]:
         with pytest.raises(ParameterError):
@@ -141,7 +164,7 @@ def test_library_refuses_payloads_given_as_iris(local_graph: rdflib.Graph) -> No
 
 
 def test_cli_refuses_every_payload(
-    local_graph: rdflib.Graph, monkeypatch: pytest.MonkeyPatch
+    local_graph: rdflib.Graph, monkeypatch: pytest.MonkeyPatch, parsed_once: StoredQuery
 ) -> None:
     # The parameter path is under test, not loading: reuse the session's graph.
     monkeypatch.setattr("nervegraph.rdf.load.load_graph", lambda *args, **kwargs: local_graph)
@@ -156,9 +179,11 @@ def test_cli_refuses_every_payload(
             assert result.exit_code == 0 and "lumbar disc issues" in result.output
 
 
-@pytest.mark.slow
 def test_endpoint_refuses_before_any_request(
-    oxigraph_server: Server, local_graph: rdflib.Graph, monkeypatch: pytest.MonkeyPatch
+    oxigraph_server: Server,
+    local_graph: rdflib.Graph,
+    monkeypatch: pytest.MonkeyPatch,
+    parsed_once: StoredQuery,
 ) -> None:
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = int(run_remote(count, oxigraph_server.query_url).rows[0]["n"])  # type: ignore[arg-type]
@@ -189,7 +214,6 @@ def test_endpoint_refuses_before_any_request(
     assert after == before
 
 
-@pytest.mark.slow
 def test_payloads_sent_as_literals_match_nothing(oxigraph_server: Server) -> None:
     """What does reach the server travels as a serialised literal: no rows, no writes."""
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

@@ -44,8 +44,8 @@ def test_bundled_graph_conforms() -> None:
 @pytest.mark.parametrize(
     "fixture", sorted((DATA / "valid").glob("*.ttl")), ids=lambda p: p.stem
 )
-def test_valid_fixture_conforms(fixture: Path) -> None:
-    result = validate_graph(load_graph([fixture]))
+def test_valid_fixture_conforms(fixture: Path, fixture_report) -> None:  # noqa: ANN001
+    result = fixture_report(fixture)
     assert result.conforms, [(v.focus_node, v.message) for v in result.violations]
 
 
@@ -57,10 +57,12 @@ def test_there_are_invalid_fixtures() -> None:
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=lambda p: p.stem)
-def test_invalid_fixture_reports_focus_and_component(fixture: Path) -> None:
+def test_invalid_fixture_reports_focus_and_component(
+    fixture: Path, fixture_report  # noqa: ANN001
+) -> None:
     expected = expectations(fixture)
     assert {"focus", "component"} <= expected.keys(), f"{fixture.name}: header incomplete"
-    result = validate_graph(load_graph([fixture]))
+    result = fixture_report(fixture)
     assert not result.conforms
     focus = expand(expected["focus"])
     component = expand(expected["component"])

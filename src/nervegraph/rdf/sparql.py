@@ -8,6 +8,7 @@ attacker needs only one such disagreement to smuggle a ``SERVICE`` call past it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,11 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
 from nervegraph.errors import QueryError
+
+#: rdflib's pyparsing grammar is not safe to use from several threads at once: the
+#: first parse of a query form from 8 threads failed in every one and could leave the
+#: grammar broken for the process (tests/test_concurrency.py). Parsing is serialised.
+_PARSE_LOCK = threading.Lock()
 
 #: the parse tree's name of each query form
 _FORMS = {
@@ -42,7 +48,8 @@ def parse_algebra(query_text: str) -> CompValue:
     """
     from rdflib.plugins.sparql import prepareQuery
 
-    return prepareQuery(query_text).algebra
+    with _PARSE_LOCK:
+        return prepareQuery(query_text).algebra
 
 
 def parse_tree(text: str) -> Any:
@@ -58,10 +65,12 @@ def parse_tree(text: str) -> Any:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
-        return parseQuery(text)
+        with _PARSE_LOCK:
+            return parseQuery(text)
     except ParseException as exc:
         try:
-            parseUpdate(text)
+            with _PARSE_LOCK:
+                parseUpdate(text)
         except Exception:  # noqa: BLE001, S110 - not an update either: report the query error
             pass
         else:
