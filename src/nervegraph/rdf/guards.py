@@ -258,15 +258,6 @@ def xml_as_utf8(path: Path, raw: bytes) -> bytes:
     return text.encode("utf-8", errors="surrogatepass")
 
 
-#: rdflib parser name -> pyoxigraph format name
-_OX_FORMATS = {
-    "turtle": "TURTLE",
-    "nt": "N_TRIPLES",
-    "nquads": "N_QUADS",
-    "trig": "TRIG",
-    "xml": "RDF_XML",
-    "json-ld": "JSON_LD",
-}
 
 #: the one rule for RDF 1.2, in every reader and engine (tests/test_input_classes.py)
 RDF12_MESSAGE = (
@@ -317,7 +308,9 @@ def strict_parse(
         InputError: a syntax error (with pyoxigraph's line and column), RDF 1.2, or a
             term longer than :attr:`Limits.max_term_chars`.
     """
-    name = _OX_FORMATS.get(fmt)
+    from nervegraph.rdf.engines import OX_FORMATS
+
+    name = OX_FORMATS.get(fmt)
     if name is None:
         return
     if fmt == "xml":
