@@ -126,14 +126,6 @@ def test_quads_are_flattened(tmp_path: Path) -> None:
     assert len(graph) == 1
 
 
-def test_sparql_does_not_load_remote_graphs() -> None:
-    import rdflib.plugins.sparql
-
-    import nervegraph  # noqa: F401 - importing switches it off
-
-    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
-
-
 def test_blank_nodes_of_two_files_stay_apart(tmp_path: Path) -> None:
     # The same label in two files names two nodes (RDF 1.1 Concepts, 3.4), in every format.
     from nervegraph.rdf.load import graph_files, load_store

@@ -42,15 +42,6 @@ VALIDATION_ENGINES: tuple[str, ...] = ("turbo", "pyshacl")
 DEFAULT_QUERY_ENGINE = QUERY_ENGINES[0]
 DEFAULT_VALIDATION_ENGINE = VALIDATION_ENGINES[0]
 
-#: rdflib parser name -> pyoxigraph RdfFormat name
-OX_FORMATS: dict[str, str] = {
-    "turtle": "TURTLE",
-    "nt": "N_TRIPLES",
-    "nquads": "N_QUADS",
-    "trig": "TRIG",
-    "xml": "RDF_XML",
-    "json-ld": "JSON_LD",
-}
 _QUAD_FORMATS = {"nquads", "trig"}
 
 
@@ -186,6 +177,8 @@ def oxigraph_load_file(
         caller then takes the rdflib path, which reports the error with its position.
     """
     import pyoxigraph
+
+    from nervegraph.rdf.guards import OX_FORMATS
 
     name = OX_FORMATS.get(fmt)
     if name is None:

@@ -41,6 +41,16 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: rdflib parser name -> pyoxigraph RdfFormat name
+OX_FORMATS: dict[str, str] = {
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "nquads": "N_QUADS",
+    "trig": "TRIG",
+    "xml": "RDF_XML",
+    "json-ld": "JSON_LD",
+}
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -308,8 +318,6 @@ def strict_parse(
         InputError: a syntax error (with pyoxigraph's line and column), RDF 1.2, or a
             term longer than :attr:`Limits.max_term_chars`.
     """
-    from nervegraph.rdf.engines import OX_FORMATS
-
     name = OX_FORMATS.get(fmt)
     if name is None:
         return
