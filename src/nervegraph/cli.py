@@ -523,20 +523,26 @@ def query_command(
         click.echo(text, nl=False)
 
 
-@main.command("mappings")
+@main.command("mappings", epilog="""\b
+Examples:
+  nervegraph mappings                      # coverage per terminology
+  nervegraph mappings --check              # verify every row first (CI)
+  nervegraph mappings --format markdown    # the README's table""")
 @click.option(
     "--check",
     is_flag=True,
-    help="Verify every row against the installed terminology packages (exit 1 on mismatch).",
+    help="First verify every row against the installed terminology packages "
+    "(exit 1 listing the mismatches).",
 )
-@format_option("table", "json")
+@format_option("table", "markdown", "json")
 @handle_errors
 def mappings_command(check: bool, fmt: str) -> None:
     """Cross-references to MeSH, HP and ICD-10-CM (data/mappings/nervegraph.sssom.tsv).
 
     Prints coverage per terminology: entities mapped, verified, unverified. With
     --check, exit 1 listing every id that is unknown to the shipped terminology or whose
-    label differs from the recorded one; exit 2 when a terminology package is missing.
+    label differs from the recorded one (as path:line: kind: message); exit 2 naming the
+    install command when a terminology package is missing.
     """
     from nervegraph.mappings.sssom import (
         check_mappings,
@@ -545,10 +551,13 @@ def mappings_command(check: bool, fmt: str) -> None:
         mapping_coverage,
     )
     from nervegraph.mappings.terminology import TerminologyBackendMissing
+    from nervegraph.rdf.load import load_graph
 
+    graph = load_graph()
+    problems = None
     if check:
         try:
-            problems = check_mappings()
+            problems = check_mappings(graph=graph)
         except TerminologyBackendMissing as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
@@ -556,8 +565,8 @@ def mappings_command(check: bool, fmt: str) -> None:
             click.echo(format_problems(problems), nl=False)
             click.echo(f"{len(problems)} mapping problem(s)", err=True)
             sys.exit(EXIT_FAILED)
-    rows, unmapped = mapping_coverage()
-    click.echo(format_coverage(rows, unmapped, fmt), nl=False)
+    rows, unmapped = mapping_coverage(graph=graph, problems=problems)
+    click.echo(format_coverage(rows, unmapped, fmt, _width()), nl=False)
 
 
 # ---------------------------------------------------------------- documentation site
