@@ -112,3 +112,44 @@ def test_mappings_check_shows_progress_only_on_a_terminal() -> None:
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == ""
     assert piped.stdout == out  # the same output either way
+
+
+@pytest.mark.slow
+def test_docs_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    code, out, terminal = run_with_tty_stderr([*NERVEGRAPH, "docs", "-o", str(tmp_path / "a")])
+    assert code == 0, terminal
+    for step in ("running the stored queries", "writing entity pages"):
+        assert step in terminal
+    assert re.match(r"wrote \d+ files \(\d+ entity pages", out)  # the output, unchanged
+    piped = subprocess.run(
+        [*NERVEGRAPH, "docs", "-o", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert (piped.returncode, piped.stderr) == (0, "")
+
+
+@pytest.mark.slow
+def test_load_shows_progress_per_named_graph(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    """``load`` of the bundled graph (the same triples again) into the session's server."""
+    args = [*NERVEGRAPH, "load", "--endpoint", oxigraph_server.base_url]
+    code, out, terminal = run_with_tty_stderr(args)
+    assert code == 0, terminal
+    assert re.search(r"loading: .*\d+/\d+ \[.*pinched-nerve-muscle-spasms", terminal), terminal
+    assert "distinct triples" in out
+    piped = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ))
+    assert (piped.returncode, piped.stderr, piped.stdout) == (0, "", out)
+
+
+@pytest.mark.slow
+def test_validate_shows_a_status_line_only_on_a_terminal() -> None:
+    """``validating N triples…`` while SHACL runs (in its forked child: no deadlock)."""
+    data = str(Path(__file__).parent / "data" / "valid" / "minimal-article.ttl")
+    args = [*NERVEGRAPH, "validate", data]
+    code, out, terminal = run_with_tty_stderr(args)
+    assert code == 0, terminal
+    assert re.search(r"validating [\d,]+ triples…", terminal), terminal
+    assert out.startswith("conforms: ")
+    piped = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ))
+    assert (piped.returncode, piped.stderr, piped.stdout) == (0, "", out)

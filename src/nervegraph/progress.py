@@ -41,7 +41,12 @@ def enabled() -> bool:
 def _bar(**kwargs: Any) -> Any:
     from tqdm import tqdm
 
-    return tqdm(file=sys.stderr, leave=False, dynamic_ncols=True, **kwargs)
+    class Bar(tqdm):  # type: ignore[type-arg,misc]
+        # No monitor thread: validation forks its worker (guards.call_with_timeout), and
+        # a thread alive at a fork can leave a lock held in the child.
+        monitor_interval = 0
+
+    return Bar(file=sys.stderr, leave=False, dynamic_ncols=True, **kwargs)
 
 
 def track(

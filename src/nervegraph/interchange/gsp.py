@@ -26,6 +26,7 @@ from pathlib import Path
 
 import rdflib
 
+from nervegraph import progress
 from nervegraph.errors import RemoteError
 from nervegraph.interchange.dataset import named_files
 from nervegraph.queries.remote import DEFAULT_TIMEOUT, run_remote
@@ -255,7 +256,8 @@ def load_into_store(
     endpoints = store_endpoints(endpoint, query_url=query_url, store_url=store_url)
     plan = _plan(graph, data)
     report = LoadReport(endpoints)
-    for iri, content in plan:
+    graphs = progress.track(plan, "loading", unit="graph", note=lambda g: g[0].rsplit("/", 1)[-1])
+    for iri, content in graphs:
         put_graph(
             endpoints.store,
             iri,
