@@ -298,24 +298,31 @@ def serve(
     """
     from nervegraph.interchange.server import serve as run_server
 
+    started: list[str] = []
+
     def ready(server: Any) -> None:
         mode = "read-write" if server.writable else "read-only"
         click.echo(f"SPARQL endpoint: {server.query_url} ({mode}, store {server.location})")
+        click.echo(f"Graph Store:     {server.store_url}")
+        if server.writable:
+            click.echo(f"SPARQL Update:   {server.update_url}")
         for item in server.graphs:
             click.echo(f"  graph <{item.graph}>  <- {item.path.name}")
         click.echo(f"Example: {server.example_command()}")
-        click.echo("Press Ctrl-C to stop.")
+        click.echo("Press Ctrl-C (or send SIGTERM) to stop the server.")
+        started.append(server.base_url)
 
-    sys.exit(
-        run_server(
-            host=host,
-            port=port,
-            location=location,
-            writable=writable,
-            timeout_s=timeout_s,
-            on_ready=ready,
-        )
+    code = run_server(
+        host=host,
+        port=port,
+        location=location,
+        writable=writable,
+        timeout_s=timeout_s,
+        on_ready=ready,
     )
+    if started:
+        click.echo(f"stopped the server at {started[0]}", err=True)
+    sys.exit(code)
 
 
 @main.command()
