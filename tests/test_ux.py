@@ -71,3 +71,44 @@ def test_serve_says_where_it_listens_and_that_it_stopped(tmp_path: Path, sig: in
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# ------------------------------------------------------------------ query --timeout, --endpoint
+
+
+def _option_help(command: str, option: str) -> str:
+    """The help text of ``option`` in ``nervegraph COMMAND --help``, on one line."""
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    words = " ".join(out.split())
+    start = words.index(option + " ")
+    rest = words[start + len(option) :]
+    following = re.search(r" (?:-[a-zA-Z], )?--[a-z-]+ ", rest)
+    return rest[: following.start()] if following else rest
+
+
+def test_query_timeout_help_says_it_bounds_the_whole_command() -> None:
+    text = _option_help("query", "--timeout")
+    assert "whole command" in text and "reading the data" in text
+    assert "locally or with --endpoint" in text
+    assert "request to the server" not in text
+
+
+def test_query_endpoint_help_says_a_base_url_works() -> None:
+    text = _option_help("query", "--endpoint")
+    assert "http://127.0.0.1:7878 means http://127.0.0.1:7878/query" in text
+
+
+def test_query_timeout_bounds_a_local_query(tmp_path: Path) -> None:
+    """The help's promise, kept: a local query past --timeout is stopped, exit 2."""
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    done = subprocess.run(
+        [*NERVEGRAPH, "query", "--timeout", "0.5", "-"],
+        input=slow,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 2
+    assert done.stderr == "error: the query did not finish within 0.5 s (--timeout)\n"

@@ -94,15 +94,16 @@ def endpoint_option(required: bool = False, help_text: str | None = None) -> Cal
     )
 
 
-def timeout_option(default: float = 30.0) -> Callable[[F], F]:
-    """Return a ``--timeout SECONDS`` option for requests to a server."""
+def timeout_option(default: float = 30.0, help_text: str | None = None) -> Callable[[F], F]:
+    """Return a ``--timeout SECONDS`` option (default: for requests to a server)."""
     return click.option(
         "--timeout",
         "timeout",
+        metavar="SECONDS",
         type=click.FloatRange(min=0, min_open=True),
         default=default,
         show_default=True,
-        help="Seconds to wait for each request to the server.",
+        help=help_text or "Seconds to wait for each request to the server.",
     )
 
 
@@ -462,10 +463,14 @@ def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
     "default: the bundled graph.",
 )
 @endpoint_option(
-    help_text="Run on this SPARQL endpoint instead of the local graph "
-    "(parameters are resolved locally and sent as RDF terms)."
+    help_text="Run on this SPARQL server instead of the local graph: its query URL or "
+    "its base URL (http://127.0.0.1:7878 means http://127.0.0.1:7878/query). Parameters "
+    "are resolved locally and sent as RDF terms."
 )
-@timeout_option()
+@timeout_option(
+    help_text="Seconds the whole command may take, reading the data included, locally "
+    "or with --endpoint; then exit 2."
+)
 @click.option(
     "--allow-network",
     is_flag=True,
