@@ -112,3 +112,28 @@ def test_query_timeout_bounds_a_local_query(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr == "error: the query did not finish within 0.5 s (--timeout)\n"
+
+
+# ------------------------------------------------------------------ a missing '.'
+
+PREFIX = "@prefix ex: <http://example.org/> .\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (PREFIX + "ex:a ex:b ex:c\nex:d ex:e ex:f .\n", 2),
+        # blank and comment lines between the statement and the next one are passed over
+        (PREFIX + 'ex:a ex:b "x" ;\n   ex:p ex:c   # no dot\n\n# next\nex:d ex:e ex:f .\n', 3),
+        (PREFIX.replace(" .", "") + "ex:a ex:b ex:c .\n", 1),  # @prefix without its .
+        (PREFIX + 'ex:a ex:b """long\n# still the literal"""\nex:d ex:e ex:f .\n', 3),
+        (PREFIX.replace("\n", "\r\n") + "ex:a ex:b ex:c\r\nex:d ex:e ex:f .\r\n", 2),
+    ],
+)
+def test_missing_dot_is_reported_on_the_line_that_lacks_it(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    (tmp_path / "bad.ttl").write_bytes(text.encode())
+    code, out, err = run("validate", "bad.ttl", cwd=tmp_path)
+    assert (code, out) == (cli.EXIT_ERROR, "")
+    assert err == f"error: bad.ttl:{line}: expected '.' at the end of the statement\n"
