@@ -137,3 +137,66 @@ def test_missing_dot_is_reported_on_the_line_that_lacks_it(
     code, out, err = run("validate", "bad.ttl", cwd=tmp_path)
     assert (code, out) == (cli.EXIT_ERROR, "")
     assert err == f"error: bad.ttl:{line}: expected '.' at the end of the statement\n"
+
+
+# ------------------------------------------------------------------ the newcomer pass
+
+COMMANDS = sorted(cli.main.commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_help_ends_with_examples_that_use_the_command(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    examples = out.split("\n  Examples:\n", 1)[1].splitlines()
+    assert examples and all(line.startswith("    ") for line in examples if line)
+    assert any(line.strip().startswith(f"nervegraph {command}") for line in examples)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_speaks_of_the_project_not_the_bundled_graph(command: str) -> None:
+    """Defaults are the project's files (the bundled ones only outside a project)."""
+    _, out, _ = run(command, "--help")
+    text = " ".join(out.split())
+    assert "default: the bundled" not in text and "with the bundled ontology" not in text
+
+
+def test_usage_names_path_as_the_help_does() -> None:
+    _, out, _ = run("validate", "--help")
+    assert out.splitlines()[0].endswith(" validate [OPTIONS] [PATH]...")
+    assert "PATH: data files or directories" in out
+    assert "--timeout SECONDS" in out and "FLOAT RANGE" not in out
+
+
+def test_docs_and_check_sources_name_the_text_directory_alike() -> None:
+    for command in ("docs", "check-sources"):
+        _, out, _ = run(command, "--help")
+        assert re.search(r"--source-dir(, --sources)? DIRECTORY", out), command
+
+
+def test_lint_fix_says_which_files_it_rewrote(tmp_path: Path) -> None:
+    messy = tmp_path / "messy.ttl"
+    messy.write_text(PREFIX + "ex:b ex:p ex:c .\nex:a ex:p ex:c .\n", encoding="utf-8")
+    code, out, err = run("lint", "--fix", messy)
+    assert (code, err) == (0, "")
+    assert out == f"rewrote {messy} in canonical form\nrewrote 1 of 1 Turtle file(s)\n"
+    code, out, _ = run("lint", "--fix", messy)
+    assert (code, out) == (0, "all 1 Turtle file(s) are canonical; nothing rewritten\n")
+    assert run("lint", messy)[1] == "all 1 Turtle file(s) are canonical\n"
+
+
+def test_export_to_a_file_says_what_it_wrote(tmp_path: Path) -> None:
+    import rdflib
+
+    target = tmp_path / "graph.nt"
+    code, out, err = run("export", "-f", "nt", "-o", target)
+    assert (code, out) == (0, "")
+    triples = len(rdflib.Graph().parse(target, format="nt"))
+    assert err == f"wrote {target} (nt): {triples} triples\n"
+    code, out, err = run("export", "-f", "kgx", "-o", tmp_path / "kgx")
+    nodes = len((tmp_path / "kgx" / "nodes.tsv").read_text().splitlines()) - 1
+    edges = len((tmp_path / "kgx" / "edges.tsv").read_text().splitlines()) - 1
+    assert err == (
+        f"wrote {tmp_path / 'kgx' / 'nodes.tsv'} ({nodes} nodes) and "
+        f"{tmp_path / 'kgx' / 'edges.tsv'} ({edges} edges)\n"
+    )

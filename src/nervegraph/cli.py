@@ -62,7 +62,9 @@ def paths_argument(help_text: str) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         func.__doc__ = (func.__doc__ or "") + f"\n\n    PATH: {help_text}"
-        return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(func)
+        return click.argument(
+            "paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path)
+        )(func)
 
     return decorate
 
@@ -136,6 +138,11 @@ def _deadline(seconds: float | None, what: str) -> Any:
         timer.cancel()
 
 
+def examples(*lines: str) -> str:
+    """An ``epilog`` for ``--help``: the lines under ``Examples:``, kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def handle_errors(func: F) -> F:
     """Turn NervegraphError into ``error: <message>`` on stderr and exit code 2."""
 
@@ -199,26 +206,34 @@ def main(ctx: click.Context, verbose: int, project_dir: Path | None) -> None:
         log.info(resources.describe(project))
 
 
-@main.command()
-@paths_argument("data files or directories; default: the bundled graph.")
+@main.command(
+    epilog=examples(
+        "nervegraph validate                        # the project's graph",
+        "nervegraph validate data/new-article.ttl   # one file, with the ontology",
+        "nervegraph validate --format github data/  # annotations in GitHub Actions",
+    )
+)
+@paths_argument("data files or directories; default: the project's graph.")
 @click.option(
     "--shapes",
     "shapes",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="SHACL shapes file (repeatable); default: the bundled ontology/shapes.ttl.",
+    help="SHACL shapes file (repeatable); default: the project's ontology/shapes.ttl "
+    "(else the bundled one).",
 )
 @click.option(
     "--ontology/--no-ontology",
     "with_ontology",
     default=True,
     show_default=True,
-    help="Read the bundled ontology together with the given PATHs.",
+    help="Read the project's ontology (else the bundled one) together with the given PATHs.",
 )
 @format_option(*REPORT_FORMATS)
 @click.option(
     "--timeout",
     "timeout",
+    metavar="SECONDS",
     type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
@@ -236,7 +251,7 @@ def validate(
 ) -> None:
     """Validate the graph against the SHACL shapes.
 
-    Given PATHs are read together with the bundled ontology (unless --no-ontology).
+    Given PATHs are read together with the project's ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
     from nervegraph.shacl.validate import validate_and_format
@@ -253,8 +268,14 @@ def validate(
     sys.exit(EXIT_OK if conforms else EXIT_FAILED)
 
 
-@main.command()
-@paths_argument("Turtle files or directories; default: ontology/ and data/.")
+@main.command(
+    epilog=examples(
+        "nervegraph lint                 # the project's ontology/ and data/",
+        "nervegraph lint --fix           # rewrite what is not canonical",
+        "nervegraph lint data/new.ttl",
+    )
+)
+@paths_argument("Turtle files or directories; default: the project's ontology/ and data/.")
 @click.option("--fix", is_flag=True, help="Rewrite non-canonical files in place (atomically).")
 @handle_errors
 def lint(paths: tuple[Path, ...], fix: bool) -> None:
@@ -262,22 +283,33 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
 
     Exit 0 when all are canonical (or were fixed), 1 when some are not, 2 on an error.
     """
-    from nervegraph.rdf.canonical import FIX_HINT, lint_files
+    from nervegraph import resources
+    from nervegraph.rdf.canonical import FIX_HINT, expand_turtle_paths, lint_files
 
-    dirty = lint_files(list(paths) or None, fix=fix)
+    files = expand_turtle_paths(paths) if paths else resources.lint_targets()
+    dirty = lint_files(files, fix=fix)
     if fix:
         for path in dirty:
-            click.echo(f"fixed: {path}")
+            click.echo(f"rewrote {path} in canonical form")
+        if dirty:
+            click.echo(f"rewrote {len(dirty)} of {len(files)} Turtle file(s)")
+        else:
+            click.echo(f"all {len(files)} Turtle file(s) are canonical; nothing rewritten")
         sys.exit(EXIT_OK)
     if dirty:
         for path in dirty:
             click.echo(f"not canonical: {path}")
-        click.echo(f"{len(dirty)} file(s) not canonical; {FIX_HINT}", err=True)
+        click.echo(f"{len(dirty)} of {len(files)} file(s) not canonical; {FIX_HINT}", err=True)
         sys.exit(EXIT_FAILED)
-    click.echo("all Turtle files are canonical")
+    click.echo(f"all {len(files)} Turtle file(s) are canonical")
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "nervegraph serve                                   # read-only, temporary store",
+        "nervegraph serve --port 7879 --location ./store --writable",
+    )
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -326,7 +358,13 @@ def serve(
     sys.exit(code)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "nervegraph load --endpoint http://127.0.0.1:7878",
+        "nervegraph load --endpoint http://127.0.0.1:7878 --graph https://example.org/g "
+        "--data more.ttl",
+    )
+)
 @endpoint_option(required=True, help_text="The store: its base URL or /query URL.")
 @click.option("--graph", "graph", metavar="IRI", help="Load everything into this named graph.")
 @click.option(
@@ -334,7 +372,7 @@ def serve(
     "data",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="File or directory to load (repeatable); default: the bundled graph.",
+    help="File or directory to load (repeatable); default: the project's graph.",
 )
 @timeout_option(60.0)
 @handle_errors
@@ -350,8 +388,15 @@ def load(endpoint: str, graph: str | None, data: tuple[Path, ...], timeout: floa
     click.echo(format_load_report(report), nl=False)
 
 
-@main.command()
-@paths_argument("files or directories to export; default: the bundled graph.")
+@main.command(
+    epilog=examples(
+        "nervegraph export -f ttl -o nervegraph.ttl",
+        "nervegraph export -f trig -o nervegraph.trig   # one named graph per file",
+        "nervegraph export -f kgx -o kgx/               # kgx/nodes.tsv, kgx/edges.tsv",
+        "nervegraph export -f void                      # VoID to stdout",
+    )
+)
+@paths_argument("files or directories to export; default: the project's graph.")
 @format_option("ttl", "nt", "nq", "trig", "jsonld", "xml", "kgx", "void")
 @click.option(
     "--output",
@@ -365,11 +410,13 @@ def export(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
 
     nq and trig keep one named graph per source file. Exit 2 on an error.
     """
-    from nervegraph.interchange.export import export_graph
+    from nervegraph.interchange.export import export_graph, export_summary
 
     text = export_graph(fmt, output, paths=list(paths) or None)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
+    elif output is not None:  # say what was written, on stderr (stdout stays clean)
+        click.echo(export_summary(fmt, output, paths=list(paths) or None), err=True)
 
 
 # ---------------------------------------------------------------- stored queries
@@ -406,7 +453,14 @@ def _width() -> int | None:
     return None
 
 
-@main.command("queries")
+@main.command(
+    "queries",
+    epilog=examples(
+        "nervegraph queries                      # the catalogue",
+        "nervegraph queries causes-by-region     # one query: parameters, values, SPARQL",
+        "nervegraph queries --tag qc",
+    ),
+)
 @click.argument("name", required=False)
 @click.option("--tag", help="Only queries with this tag (case-insensitive).")
 @format_option("table", "json", "markdown")
@@ -437,7 +491,17 @@ def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
         click.echo(catalogue.catalogue_text(found, _width()), nl=False)
 
 
-@main.command("query")
+@main.command(
+    "query",
+    epilog=examples(
+        "nervegraph query causes-by-region --param region=lumbar",
+        'nervegraph query mechanism-steps -p mechanism="disrupted ion flow leading to spasm" '
+        "-f csv",
+        "nervegraph query entity-neighbourhood -p entity=nge:herniated-disc   # Turtle",
+        "echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | nervegraph query -",
+        "nervegraph query symptoms --endpoint http://127.0.0.1:7878",
+    ),
+)
 @click.argument("query", metavar="NAME|FILE.rq|-")
 @click.option(
     "--param",
@@ -459,8 +523,8 @@ def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
     "data",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="RDF file or directory to query (repeatable), read with the bundled ontology; "
-    "default: the bundled graph.",
+    help="RDF file or directory to query (repeatable), read with the project's ontology; "
+    "default: the project's graph.",
 )
 @endpoint_option(
     help_text="Run on this SPARQL server instead of the local graph: its query URL or "
@@ -535,11 +599,14 @@ def query_command(
         click.echo(text, nl=False)
 
 
-@main.command("mappings", epilog="""\b
-Examples:
-  nervegraph mappings                      # coverage per terminology
-  nervegraph mappings --check              # verify every row first (CI)
-  nervegraph mappings --format markdown    # the README's table""")
+@main.command(
+    "mappings",
+    epilog=examples(
+        "nervegraph mappings                      # coverage per terminology",
+        "nervegraph mappings --check              # verify every row first (CI)",
+        "nervegraph mappings --format markdown    # the README's table",
+    ),
+)
 @click.option(
     "--check",
     is_flag=True,
@@ -584,7 +651,13 @@ def mappings_command(check: bool, fmt: str) -> None:
 # ---------------------------------------------------------------- documentation site
 
 
-@main.command("docs")
+@main.command(
+    "docs",
+    epilog=examples(
+        "nervegraph docs                 # writes site/ here",
+        "nervegraph docs -o /tmp/ng-site --source-dir ../shared/source",
+    ),
+)
 @click.option(
     "--output",
     "-o",
@@ -594,12 +667,13 @@ def mappings_command(check: bool, fmt: str) -> None:
     help="Site directory: new, empty, or a site nervegraph wrote before.",
 )
 @click.option(
+    "--source-dir",
     "--sources",
     "sources",
     multiple=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory holding the articles' text files (repeatable); "
-    "default: ../shared/source of the checkout.",
+    help="Directory searched first for each article's ng:sourceFile (repeatable); then "
+    "the project's sources/ and ../shared/source of the checkout.",
 )
 @handle_errors
 def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
@@ -609,8 +683,9 @@ def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
     nervegraph did not write.
     """
     from nervegraph.site import build_site
+    from nervegraph.site.article import default_source_dirs
 
-    report = build_site(output, source_dirs=list(sources) or None)
+    report = build_site(output, source_dirs=[*sources, *default_source_dirs()])
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
@@ -622,7 +697,13 @@ def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
 # ---------------------------------------------------------------- release
 
 
-@main.command("release")
+@main.command(
+    "release",
+    epilog=examples(
+        "nervegraph release -o dist     # dist/nervegraph-<version>/",
+        "cd dist/nervegraph-<version> && sha256sum -c SHA256SUMS",
+    ),
+)
 @click.option(
     "--output",
     "-o",
@@ -646,17 +727,25 @@ def release_command(output: Path) -> None:
     )
 
 
-@main.command("check-sources")
-@paths_argument("data files or directories (default: the bundled data/).")
+@main.command(
+    "check-sources",
+    epilog=examples(
+        "nervegraph check-sources",
+        "nervegraph check-sources data/new.ttl --source-dir ~/articles --min-coverage 0",
+    ),
+)
+@paths_argument("data files or directories; default: the project's data/.")
 @click.option(
     "--source-dir",
     "source_dirs",
     multiple=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Directory searched first for each article's ng:sourceFile (repeatable).",
+    help="Directory searched first for each article's ng:sourceFile (repeatable); then "
+    "the project's sources/ and beside the data file.",
 )
 @click.option(
     "--min-coverage",
+    metavar="PERCENT",
     type=click.FloatRange(0, 100),
     default=95.0,
     show_default=True,
@@ -689,7 +778,13 @@ def check_sources_command(
 # ---------------------------------------------------------------- new source
 
 
-@main.command("new-source")
+@main.command(
+    "new-source",
+    epilog=examples(
+        "nervegraph new-source article.txt",
+        "nervegraph new-source ~/Downloads/sciatica.txt --slug sciatica --title \"Sciatica\"",
+    ),
+)
 @click.argument("text_file", type=click.Path(path_type=Path))
 @click.option("--slug", help="ngsrc:SLUG and data/SLUG.ttl; default: from the file name.")
 @click.option("--title", help="dcterms:title; default: the text's first line.")
