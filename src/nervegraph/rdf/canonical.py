@@ -55,7 +55,12 @@ def canonical_turtle(path: str | Path) -> str:
     return canonical_graph_text(parse_file(path))
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
+def expand_turtle_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The Turtle files ``lint`` checks for ``paths``: files as given, ``*.ttl`` below dirs.
+
+    Raises:
+        InputError: a directory holds no ``*.ttl`` file.
+    """
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -84,7 +89,7 @@ def lint_files(paths: Iterable[str | Path] | None = None, *, fix: bool = False) 
     Raises:
         InputError: a file is missing, empty or malformed (nothing after it is checked).
     """
-    files = _expand(paths) if paths is not None else resources.lint_targets()
+    files = expand_turtle_paths(paths) if paths is not None else resources.lint_targets()
     dirty: list[Path] = []
     for path in files:
         canonical = canonical_turtle(path)

@@ -275,7 +275,11 @@ def parse_file(path: str | Path) -> rdflib.Graph:
             raise
         except BadSyntax as exc:
             line, column = _badsyntax_position(exc)
-            raise InputError(path, exc._why, line=line, column=column) from None
+            why = exc._why
+            if why == _NO_DOT:  # rdflib points at the next statement; name the unended one
+                line, column = _statement_end_line(exc) or line, None
+                why = "expected '.' at the end of the statement"
+            raise InputError(path, why, line=line, column=column) from None
         except RecursionError:
             raise InputError(path, "structure nested too deeply to parse", line=1) from None
         except UnicodeDecodeError as exc:
@@ -353,6 +357,31 @@ def _check_jsonld(path: Path, raw: bytes) -> None:
             line=line,
             column=column,
         )
+
+
+#: rdflib's message for a statement not ended by ``.`` (reported at the next token)
+_NO_DOT = "expected '.' or '}' or ']' at end of statement"
+
+
+def _statement_end_line(exc: BadSyntax) -> int | None:
+    """The line of the last token before a :data:`_NO_DOT` error (where ``.`` belongs).
+
+    Blank lines and lines that are only a comment are passed over (but not a ``#`` line
+    holding a long-string quote: it may end a long string); ``None`` when the parser's
+    text or offset is missing.
+    """
+    text, offset = getattr(exc, "_str", None), getattr(exc, "_i", None)
+    if not isinstance(text, (str, bytes)) or not isinstance(offset, int):
+        return None
+    if isinstance(text, bytes):
+        text = text[:offset].decode("utf-8", "replace")
+        offset = len(text)
+    long_quotes = ('"' * 3, "'" * 3)
+    for number, line in reversed(list(enumerate(text[:offset].split("\n"), start=1))):
+        stripped = line.strip()
+        if stripped and (not stripped.startswith("#") or any(q in line for q in long_quotes)):
+            return number
+    return None
 
 
 def _badsyntax_position(exc: BadSyntax) -> tuple[int, int | None]:

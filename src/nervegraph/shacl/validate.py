@@ -30,7 +30,7 @@ import rdflib
 from rdflib import RDF, SH, BNode
 from rdflib.term import Node
 
-from nervegraph import resources
+from nervegraph import progress, resources
 from nervegraph.errors import InputError, NervegraphError
 from nervegraph.rdf import guards as limits
 from nervegraph.rdf import offline as _offline
@@ -228,7 +228,9 @@ def validate_and_format(
     if timeout is not None and started is not None:
         # the command's deadline counts from its start: validation gets what is left
         timeout = max(0.01, timeout - (time.monotonic() - started))
-    result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
+    what = f"validating {triple_count(data):,} triples" if data is not None else "validating"
+    with progress.status(what):
+        result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
     if fmt not in POSITIONED_FORMATS:
         return result.conforms, format_report(result, fmt)
     files = _files_read(paths, include_ontology)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
+from nervegraph import progress
 from nervegraph.errors import NervegraphError
 from nervegraph.queries import list_queries, run_query
 from nervegraph.rdf.load import load_graph
@@ -87,7 +88,9 @@ def _query_pages(model: SiteModel, graph: Graph, warnings: list[str]) -> list[Qu
     from nervegraph.queries import param_candidates  # accepted values of a parameter
 
     pages = []
-    for stored in list_queries():
+    for stored in progress.track(
+        list_queries(), "running the stored queries", unit="query", note=lambda q: q.name
+    ):
         params = []
         run_with: dict[str, str] = {}
         for param in stored.params:
@@ -173,8 +176,10 @@ def build_site(
     """
     out = OutputDir(Path(output), SITE_MARKER, "site")
     if graph is None:
-        graph = load_graph()
-    model = build_model(graph, _shapes_graph())
+        with progress.status("loading the graph"):
+            graph = load_graph()
+    with progress.status("reading the graph's entities and shapes"):
+        model = build_model(graph, _shapes_graph())
     dirs = [Path(d) for d in source_dirs] if source_dirs is not None else default_source_dirs()
     texts, notes = _texts(model, dirs)
     warnings = [f"{note}; its quotes are shown alone" for _, note in sorted(notes.items())]
@@ -198,7 +203,7 @@ def build_site(
             f"mechanism-{name}.svg",
             '<?xml version="1.0" encoding="UTF-8"?>\n' + mechanism_svg(model, mech),
         )
-    for entity in model.entities:
+    for entity in progress.track(model.entities, "writing entity pages", unit="page"):
         out.write(entity.page, entity_page(model, entity, texts))
     for i, source in enumerate(model.sources):
         out.write(source.page, source_page(model, i, texts, notes.get(i, "")))

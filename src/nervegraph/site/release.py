@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
+from nervegraph import progress
 from nervegraph.rdf.load import load_graph
 
 from .build import build_site
@@ -144,9 +145,8 @@ def build_release(output: str | Path = ".", *, graph: Graph | None = None) -> Re
     if graph is None:
         graph = load_graph()
     dumps: list[tuple[str, str, Path]] = []
-    for fmt in EXPORT_FORMATS:
-        if fmt == "void":
-            continue
+    formats = [fmt for fmt in EXPORT_FORMATS if fmt != "void"]
+    for fmt in progress.track(formats, "writing the dumps", unit="format", note=str):
         name, media_type = DUMPS[fmt]
         if fmt == "kgx":
             export_graph("kgx", folder / name)
@@ -166,7 +166,8 @@ def build_release(output: str | Path = ".", *, graph: Graph | None = None) -> Re
             out.write(name, (root / name).read_bytes())
     build_site(folder / "site", graph=graph)
     sums = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in progress.track(files, "checksums", unit="file"):
         rel = path.relative_to(folder).as_posix()
         if rel == "SHA256SUMS" or path.name.startswith(".nervegraph-") or "/." in f"/{rel}":
             continue
