@@ -545,7 +545,7 @@ def test_query_cli_endpoint_matches_local(oxigraph_server: Server) -> None:
             oxigraph_server.query_url,
         ],
     )
-    assert table.exit_code == 0 and "herniated disc" in table.output
+    assert table.exit_code == 0 and "lumbar disc issues" in table.output
 
 
 def test_query_cli_endpoint_down_exits_2() -> None:
