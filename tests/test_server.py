@@ -346,7 +346,7 @@ def test_client_timeout_is_a_clear_error(timeout_server: Server) -> None:
 # Opt-in: NERVEGRAPH_SECOND_ENGINE = the second store's base or query URL; optional
 # NERVEGRAPH_SECOND_ENGINE_QUERY / _STORE (its SPARQL query and Graph Store URLs when they
 # do not follow from it) and _USER / _PASSWORD (HTTP Basic or Digest credentials for the
-# Graph Store URL). The README's "Tests, CI and benchmark" has the commands for Virtuoso.
+# Graph Store URL). docs/interchange.md ("A second engine") has the commands for Virtuoso.
 
 SECOND_ENGINE = os.environ.get("NERVEGRAPH_SECOND_ENGINE", "")
 #: Named graph the QC fixtures go into on the second store (replaced, then emptied).
@@ -361,7 +361,7 @@ KNOWN_ENGINE_BUGS: dict[tuple[str, str, str], str] = {
 
 second_engine = pytest.mark.skipif(
     not SECOND_ENGINE,
-    reason="set NERVEGRAPH_SECOND_ENGINE to a second store's base URL (see README)",
+    reason="set NERVEGRAPH_SECOND_ENGINE to a second store's base URL (see docs/interchange.md)",
 )
 
 
