@@ -732,7 +732,7 @@ def _read_stdin_query() -> str:
     epilog=examples(
         "nervegraph mappings                      # coverage per terminology",
         "nervegraph mappings --check              # verify every row first (CI)",
-        "nervegraph mappings --format markdown    # the README's table",
+        "nervegraph mappings --format markdown    # the table in docs/mappings.md",
     ),
 )
 @click.option(

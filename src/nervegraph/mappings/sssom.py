@@ -583,7 +583,7 @@ def format_coverage(
     """Render :func:`mapping_coverage` in one of :data:`COVERAGE_FORMATS`.
 
     ``table``: aligned plain-text columns (the renderer of ``nervegraph query``'s
-    tables, fitted to ``width``); ``markdown``: the README's table; ``json``.
+    tables, fitted to ``width``); ``markdown``: the table in docs/mappings.md; ``json``.
     """
     if fmt == "json":
         import json

