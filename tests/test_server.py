@@ -186,14 +186,14 @@ def test_load_into_a_stopped_server_names_the_graph(
 
     endpoint = f"http://{LOOPBACK}:{_unused_port()}"
     with pytest.raises(RemoteError) as info:
-        load_into_store(endpoint, retries=2, backoff=0.01)
+        load_into_store(endpoint, retries=2, backoff=0.01, journal=tmp_path / "load.json")
     message = str(info.value)
     assert "could not load graph <" + GRAPH_BASE in message
     assert "after 2 attempts" in message
     # The CLI's default retries wait 0.5 + 1 + 2 s between attempts: record the waits
     # (gsp's own 'time' only) instead of sleeping through them.
     waits: list[float] = []
-    monkeypatch.setattr(gsp, "time", types.SimpleNamespace(sleep=waits.append))
+    monkeypatch.setattr(gsp, "time", types.SimpleNamespace(**{**vars(time), "sleep": waits.append}))
     result = CliRunner().invoke(cli.main, ["load", "--endpoint", endpoint, "--timeout", "2"])
     assert result.exit_code == 2
     assert result.output.count("error:") == 1 and "Traceback" not in result.output
