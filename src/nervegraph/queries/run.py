@@ -207,7 +207,13 @@ def run_query(
     import pyoxigraph
 
     bindings = {var: pyoxigraph.NamedNode(iri) for var, iri in iris.items()}
-    text = bindings_as_values(query.text, bindings) if source.engine == "oxigraph" else query.text
+    text = query.text
+    if bindings and source.engine == "oxigraph":
+        text = bindings_as_values(query.text, bindings)
+        if not allow_network and not _shipped(query):
+            from nervegraph.rdf.sparql import check_offline
+
+            check_offline(text)  # what Oxigraph runs is exactly what was checked
     log.debug("running %s with %s on %s", query.name, iris, source.engine)
     with _offline.offline(allow_network, what="query", option="--allow-network"):
         try:
