@@ -150,8 +150,44 @@ _BIG_QUERY = (
 )
 
 
+def may_hold_long_terms(raw: bytes, fmt: str, max_term_chars: int) -> bool:
+    """Whether a file could hold a term over ``max_term_chars`` (else the check is skipped).
+
+    Not when it is shorter than that, or (Turtle family) has no line that long and no
+    long (triple-quoted) literal; RDF/XML and JSON-LD always could (entities, escapes).
+    """
+    return not (
+        len(raw) <= max_term_chars
+        or (
+            fmt not in ("xml", "json-ld")
+            and b'"""' not in raw
+            and b"'''" not in raw
+            and _longest_line(raw) <= max_term_chars
+        )
+    )
+
+
+def store_refuses(store: pyoxigraph.Store, max_term_chars: int | None) -> bool:
+    """Whether ``store`` holds RDF 1.2 terms, or terms over ``max_term_chars`` (if given).
+
+    Native queries over the whole store: loading many files checks once, at the end.
+    """
+    if store.query(_RDF12_QUERY):
+        return True
+    return max_term_chars is not None and bool(
+        store.query(_BIG_QUERY.format(n=int(max_term_chars)))
+    )
+
+
 def oxigraph_load_file(
-    store: pyoxigraph.Store, path: Path, raw: bytes, fmt: str, base: str, max_term_chars: int
+    store: pyoxigraph.Store,
+    path: Path,
+    raw: bytes,
+    fmt: str,
+    base: str,
+    max_term_chars: int,
+    *,
+    defer_checks: bool = False,
 ) -> int | None:
     """Parse ``raw`` with pyoxigraph into the default graph of ``store``.
 
@@ -170,6 +206,10 @@ def oxigraph_load_file(
 
     RDF/XML in any declared encoding is read (transcoded to UTF-8 first), JSON-LD with
     pyoxigraph's own parser (no document loader: it never fetches a remote context).
+
+    With ``defer_checks``, a Turtle-family or RDF/XML file goes straight into ``store``
+    whatever its size, and the caller runs :func:`store_refuses` once after the last
+    file (one parse per file, one check per load).
 
     Returns:
         The number of distinct triples in the file, or ``None`` when pyoxigraph cannot
@@ -192,25 +232,24 @@ def oxigraph_load_file(
         except InputError:
             return None
     rdf_format = getattr(pyoxigraph.RdfFormat, name)
-    simple = len(raw) <= max_term_chars or (
-        fmt not in ("xml", "json-ld")
-        and b'"""' not in raw
-        and b"'''" not in raw
-        and _longest_line(raw) <= max_term_chars
-    )
+    simple = not may_hold_long_terms(raw, fmt, max_term_chars)
     default = pyoxigraph.DefaultGraph()
     # RDF 1.2 is looked for in what was parsed, always: its syntax has several spellings
     # (<<( )>>, {| |} annotations, ~ reifiers, @en--ltr), a text test would miss one.
     big_query = None if simple else _BIG_QUERY.format(n=int(max_term_chars))
-    if len(raw) > _SCRATCH_BYTES and fmt not in _QUAD_FORMATS:
-        # A big file is parsed once, straight into the store; the checks run on the
-        # whole store (earlier files passed them, so a hit is this file's).
+    if (
+        fmt not in _QUAD_FORMATS
+        and fmt != "json-ld"
+        and (defer_checks or len(raw) > _SCRATCH_BYTES)
+    ):
+        # Parsed once, straight into the store; the checks run on the whole store, now
+        # (earlier files passed them, so a hit is this file's) or after the last file.
         before = len(store)
         try:
             store.load(raw, format=rdf_format, base_iri=base, to_graph=default)
         except (SyntaxError, ValueError, OSError):
             return None
-        if store.query(_RDF12_QUERY) or (big_query and store.query(big_query)):
+        if not defer_checks and store_refuses(store, None if simple else max_term_chars):
             return None  # the caller raises (parse_file words it): the store is dropped
         count = len(store) - before
         if count > 0:

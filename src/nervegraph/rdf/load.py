@@ -184,16 +184,14 @@ def load_store(files: list[Path]) -> pyoxigraph.Store:
 
     store = pyoxigraph.Store()
     max_chars = limits.get_limits().max_term_chars
+    long_terms = False  # whether any file could hold a term over the limit
     for path in files:
-        fmt = format_for(path)
-        raw = _read(path)
-        if fmt != "xml":
-            _check_utf8(path, raw)
-        limits.precheck(path, raw, fmt)
-        if fmt == "json-ld":
-            _check_jsonld(path, raw)
+        fmt, raw = _prechecked(path)
         base = path.resolve().as_uri()
-        count = engine_module.oxigraph_load_file(store, path, raw, fmt, base, max_chars)
+        long_terms |= engine_module.may_hold_long_terms(raw, fmt, max_chars)
+        count = engine_module.oxigraph_load_file(
+            store, path, raw, fmt, base, max_chars, defer_checks=True
+        )
         if count is None:  # refused or unreadable by pyoxigraph: rdflib's path decides
             try:
                 store.extend(_ox_quads(parse_file(path)))
@@ -201,7 +199,37 @@ def load_store(files: list[Path]) -> pyoxigraph.Store:
                 raise InputError(path, f"not an RDF 1.1 term: {exc}") from None
         elif count == 0:
             raise InputError(path, "file is empty / contains no triples", line=1)
+    if engine_module.store_refuses(store, max_chars if long_terms else None):
+        _raise_for_refused(files, max_chars)
     return store
+
+
+def _prechecked(path: Path) -> tuple[str, bytes]:
+    """Read ``path`` and run the checks every reader runs before any parser."""
+    fmt = format_for(path)
+    raw = _read(path)
+    if fmt != "xml":
+        _check_utf8(path, raw)
+    limits.precheck(path, raw, fmt)
+    if fmt == "json-ld":
+        _check_jsonld(path, raw)
+    return fmt, raw
+
+
+def _raise_for_refused(files: list[Path], max_chars: int) -> None:
+    """Find the file whose terms the store refused (RDF 1.2, too long) and say why."""
+    import pyoxigraph
+
+    culprit = files[-1]  # the files together hold nothing one of them does not
+    for path in files:
+        fmt, raw = _prechecked(path)
+        base = path.resolve().as_uri()
+        alone = pyoxigraph.Store()
+        if engine_module.oxigraph_load_file(alone, path, raw, fmt, base, max_chars) is None:
+            parse_file(path)  # raises, in the words users and tests know
+            culprit = path
+            break
+    raise InputError(culprit, "RDF 1.2 terms, or terms over the size limit, are not supported")
 
 
 def _ox_quads(graph: rdflib.Graph) -> Iterable[pyoxigraph.Quad]:
