@@ -232,16 +232,13 @@ def oxigraph_load_file(
         except InputError:
             return None
     rdf_format = getattr(pyoxigraph.RdfFormat, name)
-    simple = not may_hold_long_terms(raw, fmt, max_term_chars)
     default = pyoxigraph.DefaultGraph()
     # RDF 1.2 is looked for in what was parsed, always: its syntax has several spellings
     # (<<( )>>, {| |} annotations, ~ reifiers, @en--ltr), a text test would miss one.
+    # Long terms only where the file could hold one (the caller asks when deferring).
+    simple = defer_checks or not may_hold_long_terms(raw, fmt, max_term_chars)
     big_query = None if simple else _BIG_QUERY.format(n=int(max_term_chars))
-    if (
-        fmt not in _QUAD_FORMATS
-        and fmt != "json-ld"
-        and (defer_checks or len(raw) > _SCRATCH_BYTES)
-    ):
+    if fmt not in _QUAD_FORMATS and (defer_checks or len(raw) > _SCRATCH_BYTES):
         # Parsed once, straight into the store; the checks run on the whole store, now
         # (earlier files passed them, so a hit is this file's) or after the last file.
         before = len(store)
