@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import click
 
 from nervegraph.errors import NervegraphError, QueryError
-from nervegraph.rdf.engines import QUERY_ENGINES, VALIDATION_ENGINES
+from nervegraph.rdf import QUERY_ENGINES, VALIDATION_ENGINES
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -7,9 +7,7 @@ SPARQL of a query is parsed once, when something needs it (:attr:`StoredQuery.tr
 
 from __future__ import annotations
 
-import difflib
 import functools
-import glob
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -265,6 +263,8 @@ def find_query(name: str, directory: Path | None = None) -> StoredQuery:
         if exact.is_file():
             return read_query_file(exact, wanted)
         if len(parts) == 1:
+            import glob
+
             found = sorted(root.glob(f"*/{glob.escape(wanted)}.rq"))
             if len(found) == 1:
                 return read_query_file(found[0], f"{found[0].parent.name}/{wanted}")
@@ -272,6 +272,8 @@ def find_query(name: str, directory: Path | None = None) -> StoredQuery:
                 names = ", ".join(f"{p.parent.name}/{wanted}" for p in found)
                 raise QueryError(f"query name {name!r} is ambiguous: {names}")
     names = _names(root)
+    import difflib  # here: only a name that matches nothing needs it
+
     close = difflib.get_close_matches(wanted, names, n=3)
     by_base = {n.rsplit("/", 1)[-1]: n for n in names}
     close += [by_base[b] for b in difflib.get_close_matches(wanted, list(by_base), n=3)]
@@ -339,6 +341,8 @@ def filter_by_tag(queries: list[StoredQuery], tag: str | None) -> list[StoredQue
     found = [q for q in queries if wanted in (t.casefold() for t in q.tags)]
     if not found:
         tags = sorted({t for q in queries for t in q.tags}, key=str.casefold)
+        import difflib
+
         close = difflib.get_close_matches(wanted, [t.casefold() for t in tags], n=3, cutoff=0.5)
         hint = f"did you mean: {', '.join(close)}? " if close else ""
         raise QueryError(f"no stored query is tagged {tag!r}; {hint}(tags: {', '.join(tags)})")
@@ -378,7 +382,7 @@ def describe_query(query: StoredQuery, accepted: dict[str, list[str]] | None = N
         accepted: parameter name -> the values it accepts (preferred labels), if known.
     """
     accepted = accepted or {}
-    out = [f"{query.name}  ({query.query_type})", "", query.summary]
+    out = [query.name, "", query.summary]
     if query.description:
         out += ["", query.description]
     if query.tags:

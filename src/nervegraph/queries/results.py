@@ -8,12 +8,8 @@ needs neither rdflib nor a second run of the query.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from nervegraph.errors import QueryError
 from nervegraph.queries.catalogue import render_table
@@ -129,6 +125,9 @@ class QueryResult:
     # ------------------------------------------------------------ W3C results formats
 
     def _csv(self) -> str:
+        import csv
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         if self.askAnswer is not None:
@@ -146,6 +145,8 @@ class QueryResult:
         return "\n".join(lines) + "\n"
 
     def _json(self) -> str:
+        import json
+
         if self.askAnswer is not None:
             return json.dumps({"head": {}, "boolean": self.askAnswer}) + "\n"
         bindings = [
@@ -156,6 +157,8 @@ class QueryResult:
         return json.dumps(data, ensure_ascii=False) + "\n"
 
     def _xml(self) -> str:
+        from xml.etree import ElementTree as ET  # noqa: N817 - the usual name
+
         root = ET.Element("sparql", xmlns=_RESULTS_NS)
         head = ET.SubElement(root, "head")
         if self.askAnswer is not None:
@@ -257,7 +260,9 @@ def _json_term(term: Any) -> dict[str, str]:
     return out
 
 
-def _xml_term(parent: ET.Element, term: Any) -> None:
+def _xml_term(parent: Any, term: Any) -> None:
+    from xml.etree import ElementTree as ET  # noqa: N817 - the usual name
+
     import pyoxigraph
 
     if isinstance(term, pyoxigraph.NamedNode):

@@ -23,6 +23,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nervegraph.rdf import QUERY_ENGINES, VALIDATION_ENGINES
+
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
     import rdflib
@@ -35,10 +37,6 @@ def _log() -> Any:
     return logging.getLogger(__name__)
 
 
-#: query/load engines; the first is the default
-QUERY_ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
-#: SHACL engines; the first is the default
-VALIDATION_ENGINES: tuple[str, ...] = ("turbo", "pyshacl")
 DEFAULT_QUERY_ENGINE = QUERY_ENGINES[0]
 DEFAULT_VALIDATION_ENGINE = VALIDATION_ENGINES[0]
 

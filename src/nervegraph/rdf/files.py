@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -82,6 +81,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise OutputError(path, f"cannot write: the directory {str(parent)!r} {what}")
     mode = (info.st_mode & 0o7777) if info is not None else (0o666 & ~current_umask())
     try:
+        import tempfile  # here: writing a file is the one path that needs it
+
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputError(

@@ -26,9 +26,7 @@ The limits are module-wide defaults, overridable with the environment variables
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -542,8 +540,12 @@ def _child(func: Callable[[], Any], conn: Any) -> None:  # pragma: no cover - in
     except BaseException as exc:  # noqa: BLE001 - sent to the parent
         outcome = ("error", exc)
     try:
+        import pickle
+
         conn.send_bytes(pickle.dumps(outcome))
     except Exception as exc:  # noqa: BLE001 - unpicklable result or exception
+        import pickle
+
         conn.send_bytes(pickle.dumps(("error", NervegraphError(f"{type(exc).__name__}: {exc}"))))
     finally:
         conn.close()
@@ -562,6 +564,9 @@ def call_with_timeout(func: Callable[[], T], timeout: float | None, *, what: str
         DeadlineExceeded: ``func`` did not finish in time.
         Any exception ``func`` raised (re-raised in the caller).
     """
+    import multiprocessing  # here: the everyday path needs no deadline child
+    import pickle
+
     if timeout is None or "fork" not in multiprocessing.get_all_start_methods():
         return func()
     context = multiprocessing.get_context("fork")
