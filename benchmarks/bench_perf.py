@@ -99,6 +99,9 @@ def worker(kind: str, engine: str, corpus: Path) -> None:
     import logging
 
     logging.disable(logging.WARNING)
+    import oxrdflib  # noqa: F401 - both engines return an rdflib Graph: imports are not
+    import rdflib  # noqa: F401 - the load (nervegraph.rdf.load imports them lazily)
+
     from nervegraph.rdf.load import load_graph
 
     started = time.perf_counter()
