@@ -25,6 +25,7 @@ The limits are module-wide defaults, overridable with the environment variables
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -222,7 +223,10 @@ def check_xml_entities(path: Path, raw: bytes, limits: Limits | None = None) -> 
         ) from None
 
 
-_XML_DECLARATION = re.compile(rb"""\A\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+@functools.cache
+def _xml_declaration() -> re.Pattern[bytes]:
+    # compiled on first use: loading Turtle (the everyday path) never needs it
+    return re.compile(rb"""\A\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 
 
 def xml_as_utf8(path: Path, raw: bytes) -> bytes:
@@ -243,7 +247,7 @@ def xml_as_utf8(path: Path, raw: bytes) -> bytes:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         codec, name = "utf-16", "UTF-16"
     else:
-        match = _XML_DECLARATION.match(raw)
+        match = _xml_declaration().match(raw)
         if match is None:
             return raw
         name = match.group(1).decode("ascii")
@@ -264,7 +268,6 @@ def xml_as_utf8(path: Path, raw: bytes) -> bytes:
         r"""\A(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""", r'\1"UTF-8"', text, count=1
     )
     return text.encode("utf-8", errors="surrogatepass")
-
 
 
 #: the one rule for RDF 1.2, in every reader and engine (tests/test_input_classes.py)
@@ -384,16 +387,19 @@ def first_element_line(raw: bytes) -> int:
     return position(raw, root.start())[0] if root else 1
 
 
-_TURTLE_TOKENS = re.compile(
-    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    rb'|"(?:[^"\\\n]|\\.)*"'
-    rb"|'(?:[^'\\\n]|\\.)*'"
-    rb"|<[^<>\s]*>"
-    rb"|#[^\n]*"
-    rb"|[\[\]()]",
-    re.DOTALL,
-)
+@functools.cache
+def _turtle_tokens() -> re.Pattern[bytes]:
+    """Strings, IRIs, comments and brackets of Turtle: what nesting depth counts."""
+    return re.compile(
+        rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
+        rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+        rb'|"(?:[^"\\\n]|\\.)*"'
+        rb"|'(?:[^'\\\n]|\\.)*'"
+        rb"|<[^<>\s]*>"
+        rb"|#[^\n]*"
+        rb"|[\[\]()]",
+        re.DOTALL,
+    )
 
 
 def check_depth(path: Path, raw: bytes, fmt: str, limits: Limits | None = None) -> None:
@@ -405,7 +411,7 @@ def check_depth(path: Path, raw: bytes, fmt: str, limits: Limits | None = None) 
         return
     limits = limits or _limits
     depth = 0
-    for match in _TURTLE_TOKENS.finditer(raw):
+    for match in _turtle_tokens().finditer(raw):
         token = match.group(0)
         if token in (b"[", b"("):
             depth += 1
