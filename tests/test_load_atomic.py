@@ -59,7 +59,7 @@ def _write_version(directory: Path, triples_per_file: list[int], tag: str) -> No
 def versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[int], list[int]]:
     base = tmp_path_factory.mktemp("versions")
     old_sizes = [300 + 11 * n for n in range(FILES)]
-    new_sizes = [2500 + 13 * n for n in range(FILES)]  # every graph changes size
+    new_sizes = [1500 + 13 * n for n in range(FILES)]  # every graph changes size
     _write_version(base / "old", old_sizes, "old")
     _write_version(base / "new", new_sizes, "new")
     return base / "old", base / "new", old_sizes, new_sizes
