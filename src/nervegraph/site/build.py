@@ -210,6 +210,6 @@ def build_site(
     for q in queries:
         out.write(q.page, query_page(model, q))
     files = out.finish()
-    for warning in warnings:
-        log.warning("%s", warning)
+    for warning in warnings:  # returned in the report: the caller shows them (the CLI once)
+        log.info("%s", warning)
     return SiteReport(Path(output), files, len(model.entities), len(queries), warnings)
