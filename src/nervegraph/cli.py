@@ -284,23 +284,20 @@ def validate(
     Given PATHs are read together with the project's ontology (unless --no-ontology).
     Exit 0 when the graph conforms, 1 on violations, 2 on an error.
     """
-    import time
+    from nervegraph.shacl.validate import report_for, validate_paths
 
-    from nervegraph.shacl.validate import validate_and_format
-
-    started = time.monotonic()
-    with _deadline(timeout, "validation", grace=0.5):  # reading the files included
-        conforms, text = validate_and_format(
+    # The watchdog bounds the whole command (reading the files included): validation
+    # itself runs in this process, with no deadline child of its own.
+    with _deadline(timeout, "validation", grace=0.5):
+        result = validate_paths(
             list(paths) or None,
             include_ontology=with_ontology,
             shapes=list(shapes) or None,
-            timeout=timeout,
             engine=engine,
-            fmt=fmt,
-            started=started,
         )
+        text = report_for(result, fmt, list(paths) or None, include_ontology=with_ontology)
     click.echo(text, nl=False)
-    sys.exit(EXIT_OK if conforms else EXIT_FAILED)
+    sys.exit(EXIT_OK if result.conforms else EXIT_FAILED)
 
 
 @main.command(

@@ -22,7 +22,6 @@ Choices, so nobody has to guess:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -193,50 +192,52 @@ def validate_graph(
     )
 
 
-def validate_and_format(
+def validate_paths(
     paths: list[str | Path] | None = None,
     *,
     include_ontology: bool = True,
     shapes: list[str | Path] | None = None,
     timeout: float | None = None,
     engine: str | None = None,
-    fmt: str = "text",
-    started: float | None = None,
-) -> tuple[bool, str]:
-    """Answer ``nervegraph validate``: load, validate, and render the report.
+) -> ValidationResult:
+    """Load ``paths`` (default: the project's graph) for ``engine`` and validate them.
 
-    For ``github`` and ``junit``, each focus node is located in the files read (the
-    given ones first, then the bundled ontology; without ``paths``, the bundled graph's
-    files) by :func:`nervegraph.rdf.positions.locate`.
-
-    ``started`` (a :func:`time.monotonic` value) makes ``timeout`` count from then, so
-    reading the files counts against it too.
-
-    Returns:
-        ``(conforms, report text in fmt)``.
+    What ``nervegraph validate`` runs; :func:`report_for` renders its value.
 
     Raises:
         InputError, NervegraphError, DeadlineExceeded: as :func:`validate_graph`.
     """
     engine = check_validation_engine(engine)
-    if fmt not in REPORT_FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}; expected one of {REPORT_FORMATS}")
     data = None
     if paths:
         store = "oxigraph" if engine == "turbo" else "rdflib"
         data = load_graph(paths, include_ontology=include_ontology, engine=store)
-    if timeout is not None and started is not None:
-        # the command's deadline counts from its start: validation gets what is left
-        timeout = max(0.01, timeout - (time.monotonic() - started))
     what = f"validating {triple_count(data):,} triples" if data is not None else "validating"
     with progress.status(what):
-        result = validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
+        return validate_graph(data, shapes=shapes, timeout=timeout, engine=engine)
+
+
+def report_for(
+    result: ValidationResult,
+    fmt: str = "text",
+    paths: list[str | Path] | None = None,
+    *,
+    include_ontology: bool = True,
+) -> str:
+    """Render ``result`` in ``fmt``; ``github`` and ``junit`` name the file and line.
+
+    For those two, each focus node is located in the files read (the given ones first,
+    then the ontology; without ``paths``, the project's graph files) by
+    :func:`nervegraph.rdf.positions.locate`.
+    """
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; expected one of {REPORT_FORMATS}")
     if fmt not in POSITIONED_FORMATS:
-        return result.conforms, format_report(result, fmt)
+        return format_report(result, fmt)
     files = _files_read(paths, include_ontology)
     data_files = expand_paths(paths) if paths else files
     positions = locate(files, (v.focus_node for v in result.violations))
-    return result.conforms, format_report(result, fmt, positions=positions, files=data_files)
+    return format_report(result, fmt, positions=positions, files=data_files)
 
 
 def _files_read(paths: list[str | Path] | None, include_ontology: bool) -> list[Path]:
@@ -359,7 +360,8 @@ __all__ = [
     "count_shapes",
     "format_report",
     "load_shapes",
-    "validate_and_format",
+    "report_for",
+    "validate_paths",
     "validate_graph",
     "violation_dict",
 ]
