@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 #: the longest message an error prints (excerpts of the input are cut to fit)
 MAX_MESSAGE_CHARS = 480
@@ -66,6 +69,8 @@ class InputError(NervegraphError):
         line: int | None = None,
         column: int | None = None,
     ) -> None:
+        from pathlib import Path  # here: `nervegraph --help` does without pathlib
+
         self.path = Path(path)
         self.line = line
         self.column = column
@@ -119,6 +124,8 @@ class OutputError(NervegraphError):
     """
 
     def __init__(self, path: str | Path, message: str) -> None:
+        from pathlib import Path  # here: `nervegraph --help` does without pathlib
+
         self.path = Path(path)
         self.message = message
         super().__init__(f"{path}: {message}")
