@@ -65,6 +65,10 @@ def bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, iri, override=True, replace=True)
 
 
+#: ``xsd:string``: a literal of this type is the simple (plain) literal (RDF 1.1); every
+#: engine and output writes it without the datatype
+XSD_STRING = PREFIXES["xsd"] + "string"
+
 #: the properties a display label comes from, in order of preference
 LABEL_PROPERTIES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label")
 

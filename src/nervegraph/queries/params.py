@@ -141,8 +141,12 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
+def accepted(found: dict[str, list[str]]) -> list[str]:
+    """The preferred label (else the IRI) of each instance in ``found``, sorted, once each."""
+    return sorted({(labels or [iri])[0] for iri, labels in found.items()}, key=str.casefold)
+
+
 def _listed(names: list[str]) -> str:
-    names = sorted(set(names), key=str.casefold)
     if len(names) > MAX_ACCEPTED_LISTED:
         more = len(names) - MAX_ACCEPTED_LISTED
         return ", ".join(names[:MAX_ACCEPTED_LISTED]) + f", … and {more} more"
@@ -197,10 +201,10 @@ def resolve(source: Source, param: QueryParam, value: str) -> str:
     """
     text, what, name = str(value), _class_name(param), param.name
 
-    def not_found(reason: str, accepted: list[str] | None = None) -> ParameterError:
-        if accepted is None:
-            accepted = [(labels or [iri])[0] for iri, labels in candidates(source, param).items()]
-        return ParameterError(name, f"parameter {name!r}: {reason}; accepted: {_listed(accepted)}")
+    def not_found(reason: str, names: list[str] | None = None) -> ParameterError:
+        if names is None:
+            names = accepted(candidates(source, param))
+        return ParameterError(name, f"parameter {name!r}: {reason}; accepted: {_listed(names)}")
 
     def one(hits: list[str]) -> str:
         if len(hits) > 1:
@@ -227,7 +231,7 @@ def resolve(source: Source, param: QueryParam, value: str) -> str:
         hits = [iri for iri in found if re.split(r"[/#]", iri)[-1].casefold() == wanted]
     if hits:
         return one(hits)
-    raise not_found(f"no {what} matches {text!r}")
+    raise not_found(f"no {what} matches {text!r}", accepted(found))
 
 
 def resolve_all(
@@ -256,4 +260,4 @@ def resolve_all(
     return {declared[k].variable: resolve(source, declared[k], v) for k, v in given.items()}
 
 
-__all__ = ["CURIE_EXPANSIONS", "candidates", "is_candidate", "resolve", "resolve_all"]
+__all__ = ["CURIE_EXPANSIONS", "accepted", "candidates", "is_candidate", "resolve", "resolve_all"]

@@ -8,19 +8,19 @@ needs neither rdflib nor a second run of the query.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from nervegraph.errors import QueryError
 from nervegraph.queries.catalogue import render_table
 from nervegraph.queries.source import Source
-from nervegraph.vocab import LABEL_PROPERTIES, PREFIXES, choose_label, curie
+from nervegraph.vocab import LABEL_PROPERTIES, PREFIXES, XSD_STRING, choose_label, curie
 
 #: CLI/library name of a SELECT/ASK result format
 RESULT_FORMATS = ("csv", "tsv", "json", "xml")
 #: CLI/library name of a CONSTRUCT/DESCRIBE result format -> pyoxigraph RdfFormat name
 GRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML"}
-_XSD_STRING = PREFIXES["xsd"] + "string"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
 
@@ -44,7 +44,7 @@ class QueryResult:
     askAnswer: bool | None = None  # noqa: N815 - rdflib's name
     source: Source | None = None
 
-    @property
+    @functools.cached_property
     def rows(self) -> list[dict[str, Any]]:
         """One dict per solution: variable name -> rdflib term (``None`` if unbound)."""
         from nervegraph.rdf.engines import to_rdflib
@@ -54,7 +54,7 @@ class QueryResult:
             for row in self.terms
         ]
 
-    @property
+    @functools.cached_property
     def graph(self) -> Any:
         """The answer of a CONSTRUCT/DESCRIBE as an rdflib graph (on Oxigraph), else None."""
         if self.triples is None:
@@ -240,7 +240,7 @@ def _n3(term: Any) -> str:
     import pyoxigraph
 
     if isinstance(term, pyoxigraph.Literal) and not term.language:
-        if term.datatype.value == _XSD_STRING:
+        if term.datatype.value == XSD_STRING:
             return str(pyoxigraph.Literal(term.value))
     return str(term)
 
@@ -255,7 +255,7 @@ def _json_term(term: Any) -> dict[str, str]:
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != _XSD_STRING:
+    elif term.datatype.value != XSD_STRING:
         out["datatype"] = term.datatype.value
     return out
 
@@ -273,7 +273,7 @@ def _xml_term(parent: Any, term: Any) -> None:
         element = ET.SubElement(parent, "literal")
         if term.language:
             element.set("xml:lang", term.language)
-        elif term.datatype.value != _XSD_STRING:
+        elif term.datatype.value != XSD_STRING:
             element.set("datatype", term.datatype.value)
         element.text = term.value
 

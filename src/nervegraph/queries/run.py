@@ -250,13 +250,7 @@ def accepted_values(query: StoredQuery, graph: Any = None) -> dict[str, list[str
     if not query.params:
         return {}
     source = _source(graph, None)
-    return {
-        p.name: sorted(
-            {(labels or [iri])[0] for iri, labels in _params.candidates(source, p).items()},
-            key=str.casefold,
-        )
-        for p in query.params
-    }
+    return {p.name: _params.accepted(_params.candidates(source, p)) for p in query.params}
 
 
 # ---------------------------------------------------------------- the graph API

@@ -24,17 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nervegraph.rdf import QUERY_ENGINES, VALIDATION_ENGINES
+from nervegraph.vocab import XSD_STRING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
     import rdflib
-
-
-def _log() -> Any:
-    """This module's logger; ``logging`` is imported on first use (start-up of --help)."""
-    import logging
-
-    return logging.getLogger(__name__)
 
 
 DEFAULT_QUERY_ENGINE = QUERY_ENGINES[0]
@@ -288,9 +282,8 @@ def plain_literal(term: Any) -> Any:
     form it parsed. Dropping the datatype makes both engines return equal terms.
     """
     from rdflib import Literal
-    from rdflib.namespace import XSD
 
-    if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
+    if isinstance(term, Literal) and str(term.datatype) == XSD_STRING and not term.language:
         return Literal(str(term))
     return term
 
@@ -327,13 +320,12 @@ def to_rdflib(term: Any) -> Any:
     if isinstance(term, pyoxigraph.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
+        if term.datatype.value == XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise ValueError(f"not an RDF 1.1 term: {term!r}")
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 __all__ = [

@@ -13,7 +13,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 from rdflib.term import Node
 
-from nervegraph.vocab import NG, NGE, NGQ, NGSRC, curie
+from nervegraph.vocab import NG, NGE, NGQ, curie
 
 NGNS = Namespace(NG)
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -493,7 +493,3 @@ def build_model(source_graph: Graph, shapes: Graph) -> SiteModel:
     model.entity_by_iri = by_iri
     return model
 
-
-def is_source_iri(iri: Node) -> bool:
-    """Whether ``iri`` is a source article or section (``ngsrc:``)."""
-    return isinstance(iri, URIRef) and str(iri).startswith(NGSRC)

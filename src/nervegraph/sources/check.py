@@ -51,14 +51,13 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from nervegraph.errors import InputError
-from nervegraph.rdf.load import load_graph
+from nervegraph.rdf.load import expand_paths, load_graph
 from nervegraph.sources.text import normalise, split_sections, text_candidates
 from nervegraph.vocab import NG, NGQ, curie
 
 #: Default ``--min-coverage``: the share (in %) of fact-stating sentences to be cited.
 DEFAULT_MIN_COVERAGE = 95.0
 #: File suffixes read when a directory is given (as :data:`nervegraph.graph.FORMATS`).
-_RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf", ".owl", ".xml")
 #: a sentence ends after . ! ? when a space and a capital letter or an opening quote follow
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 _BULLET = re.compile(r"^[\u2022\-*]\s*")
@@ -258,19 +257,6 @@ def split_sentences(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _RDF_SUFFIXES)
-            )
-        else:
-            files.append(path)  # load_graph reports a missing file
-    return list(dict.fromkeys(files))
-
-
 def _hedge_words(graph: rdflib.Graph) -> list[tuple[re.Pattern[str], str, URIRef]]:
     """(whole-word pattern, word, concept) for every hedge word, longest word first."""
     words: dict[str, URIRef] = {}
@@ -456,7 +442,7 @@ def check_sources(
         InputError: a data file is missing or malformed, the files declare no source
             article, or no article's text is found.
     """
-    files = _expand(paths)
+    files = expand_paths(paths)
     if not files:
         raise InputError(Path("."), "no data files given")
     graph = load_graph(files)
