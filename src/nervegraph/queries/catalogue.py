@@ -374,6 +374,18 @@ def catalogue_text(queries: list[StoredQuery], width: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: at most this many accepted values are listed (in an error, in ``queries NAME``)
+MAX_ACCEPTED_LISTED = 40
+
+
+def listed(names: list[str]) -> str:
+    """``names`` joined by commas, the first :data:`MAX_ACCEPTED_LISTED` and how many more."""
+    if len(names) > MAX_ACCEPTED_LISTED:
+        more = len(names) - MAX_ACCEPTED_LISTED
+        return ", ".join(names[:MAX_ACCEPTED_LISTED]) + f", … and {more} more"
+    return ", ".join(names)
+
+
 def describe_query(query: StoredQuery, accepted: dict[str, list[str]] | None = None) -> str:
     """Return one stored query in full: header, parameters (with accepted values), SPARQL.
 
@@ -397,9 +409,7 @@ def describe_query(query: StoredQuery, accepted: dict[str, list[str]] | None = N
         ]
         values = accepted.get(p.name)
         if values:
-            shown = ", ".join(values[:40]) + (
-                f", … and {len(values) - 40} more" if len(values) > 40 else ""
-            )
+            shown = listed(values)
             out.append(f"  accepted: {shown}")
     example = " ".join(f"-p {p.name}=VALUE" for p in query.params if p.required)
     out += ["", f"run: nervegraph query {query.name} {example}".rstrip()]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from nervegraph.errors import ParameterError, QueryError
-from nervegraph.queries.catalogue import QueryParam
+from nervegraph.queries.catalogue import QueryParam, listed
 from nervegraph.queries.source import Source
 from nervegraph.vocab import PREFIXES
 
@@ -32,8 +32,6 @@ _OWL_CLASS = PREFIXES["owl"] + "Class"
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):([^\s:/][^\s]*)$")
 #: SKOS mapping properties by strength, for resolving an external code to an instance
 _MATCH_TIERS = (("exactMatch",), ("closeMatch",), ("broadMatch", "narrowMatch"), ("relatedMatch",))
-#: at most this many accepted values are listed in an error message
-MAX_ACCEPTED_LISTED = 40
 
 # The instances a parameter accepts; ?_cls / ?_scheme are bound, and projected because
 # Oxigraph substitutes only projected variables.
@@ -146,13 +144,6 @@ def accepted(found: dict[str, list[str]]) -> list[str]:
     return sorted({(labels or [iri])[0] for iri, labels in found.items()}, key=str.casefold)
 
 
-def _listed(names: list[str]) -> str:
-    if len(names) > MAX_ACCEPTED_LISTED:
-        more = len(names) - MAX_ACCEPTED_LISTED
-        return ", ".join(names[:MAX_ACCEPTED_LISTED]) + f", … and {more} more"
-    return ", ".join(names)
-
-
 def _curie_namespace(prefix: str) -> str | None:
     """Namespace of a CURIE prefix: prefixes.py (exact, then any case), then the hook."""
     if prefix in PREFIXES:
@@ -204,7 +195,7 @@ def resolve(source: Source, param: QueryParam, value: str) -> str:
     def not_found(reason: str, names: list[str] | None = None) -> ParameterError:
         if names is None:
             names = accepted(candidates(source, param))
-        return ParameterError(name, f"parameter {name!r}: {reason}; accepted: {_listed(names)}")
+        return ParameterError(name, f"parameter {name!r}: {reason}; accepted: {listed(names)}")
 
     def one(hits: list[str]) -> str:
         if len(hits) > 1:
